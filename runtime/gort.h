@@ -1,0 +1,372 @@
+/*
+ * gort.h: the public API of libgort, a Go-style runtime for C that debuggers
+ * understand.  ../shared/API.md is the contract; every name listed there is
+ * declared here with exactly that signature.  Layouts that a program must be
+ * able to allocate itself (type descriptors, interfaces, closures, mutexes,
+ * wait groups, map iterators, select cases) are spelled out here; the rest
+ * (struct g, struct hchan, struct hmap, ...) are opaque to programs and
+ * described to debuggers by DWARF.
+ *
+ * Every call checks its arguments and reports misuse as
+ *     fatal error: gort_chan_send: NULL element pointer
+ * naming the call, then a goroutine dump and abort().
+ *
+ * Sections: entry and goroutines, closures, types, maps, channels and select,
+ * interfaces, sync, defer.
+ */
+#ifndef GORT_H
+#define GORT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+struct funcval;
+struct rtype;
+struct hmap;
+struct hchan;
+struct sudog;
+struct itab;
+struct interfacetype;
+
+/* ---------------------------------------------------------------------
+ * Entry, goroutines, time
+ * ------------------------------------------------------------------- */
+
+/* Start the runtime (GORTMAXPROCS worker threads, default: number of CPUs),
+ * run main_fn(argc, argv) as goroutine 1 and return its result when it
+ * returns.  Goroutines still running then are abandoned, as in Go.  Call it
+ * once, from the process's main thread. */
+int     gort_main(int (*main_fn)(int argc, char **argv), int argc, char **argv);
+
+/* Start a goroutine running fn(arg); returns its id (ids count up from 1,
+ * which is main_fn's goroutine).  The creation site (the caller's pc) is
+ * recorded for debuggers ("created by"). */
+int64_t gort_go(void (*fn)(void *arg), void *arg);
+/* Start a goroutine running the closure f (see gort_call). */
+int64_t gort_go_func(struct funcval *f);
+int64_t gort_goid(void);               /* id of the calling goroutine, 0 outside one */
+void    gort_yield(void);              /* let other runnable goroutines run */
+void    gort_sleep(int64_t ns);        /* park for at least ns nanoseconds */
+int64_t gort_nanotime(void);           /* CLOCK_MONOTONIC in nanoseconds */
+int     gort_numgoroutine(void);       /* goroutines that exist (not dead) */
+/* "panic: <msg>", pending defers run, goroutine dump, abort(). */
+_Noreturn void gort_panic(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/* ---------------------------------------------------------------------
+ * Closures
+ *
+ * A func value is a pointer to a funcval whose first word is the code
+ * pointer; the captured variables follow it (Go's funcval, seed 002).
+ * gort_closure_new puts a small header holding the closure's type
+ * descriptor right before the funcval, so a debugger can name the captured
+ * variables and their types.
+ * ------------------------------------------------------------------- */
+
+struct funcval {
+    void (*fn)(void);
+    /* captured variables follow */
+};
+
+/* Calls ((void (*)(struct funcval *))f->fn)(f). */
+void gort_call(struct funcval *f);
+
+/* ---------------------------------------------------------------------
+ * Types
+ * ------------------------------------------------------------------- */
+
+typedef struct gort_string {
+    const char *str;
+    intptr_t    len;
+} gort_string;
+
+#define GORT_STR(literal) ((gort_string){ "" literal, (intptr_t)sizeof(literal) - 1 })
+gort_string gort_string_from(const char *cstr);   /* no copy */
+
+/* Kinds of type descriptor.  Debuggers read this enum from DWARF. */
+enum gort_kind {
+    GORT_KIND_INVALID = 0,
+    GORT_KIND_BOOL,
+    GORT_KIND_INT8, GORT_KIND_INT16, GORT_KIND_INT32, GORT_KIND_INT64,
+    GORT_KIND_UINT8, GORT_KIND_UINT16, GORT_KIND_UINT32, GORT_KIND_UINT64,
+    GORT_KIND_UINTPTR,
+    GORT_KIND_FLOAT32, GORT_KIND_FLOAT64,
+    GORT_KIND_STRING,        /* gort_string */
+    GORT_KIND_POINTER,       /* any pointer type: stored directly in an interface's data word */
+    GORT_KIND_STRUCT,        /* plain data: memory hash and equality */
+    GORT_KIND_CLOSURE,       /* a GORT_CLOSURE struct */
+    GORT_KIND_INTERFACE,     /* a struct interfacetype */
+    GORT_KIND_MAP,           /* a struct maptype */
+    GORT_KIND_CHAN,          /* a struct chantype */
+};
+
+typedef uintptr_t (*gort_hashfn)(const struct rtype *t, const void *p, uintptr_t seed);
+typedef bool      (*gort_equalfn)(const struct rtype *t, const void *a, const void *b);
+
+/* A method: its name and its code.  The code takes the interface's data
+ * word as its first argument: the pointer itself for a pointer type, a
+ * pointer to the boxed copy for any other type. */
+struct gort_method {
+    const char *name;
+    void (*fn)(void);
+};
+
+/* The mutable part of a type descriptor: the runtime sorts the methods by
+ * name once, before first use (a macro cannot sort at compile time). */
+struct gort_typeonce {
+    uint32_t done;           /* 0, then 1 while sorting, then 2 */
+};
+
+/* A type descriptor.  `name` is the type's C spelling ("struct point",
+ * "int64_t", "gort_string", "struct T1 *"): what a debugger looks up in
+ * DWARF to print a value of this type. */
+struct rtype {
+    uintptr_t            size;
+    uint32_t             align;
+    uint8_t              kind;        /* enum gort_kind */
+    uint8_t              tflag;       /* reserved, 0 */
+    uint16_t             nmethods;
+    gort_hashfn          hash;
+    gort_equalfn         equal;
+    const char          *name;
+    struct gort_method  *methods;     /* nmethods entries, sorted by name on first use */
+    struct gort_typeonce *once;       /* NULL when nmethods == 0 */
+};
+
+extern const struct rtype gort_type_bool, gort_type_int32, gort_type_int64,
+    gort_type_uint32, gort_type_uint64, gort_type_float64, gort_type_uintptr,
+    gort_type_pointer, gort_type_string;
+
+const char *gort_type_name(const struct rtype *t);
+
+/* Hash and equality of plain data (the bytes of the value). */
+uintptr_t gort_memhash(const struct rtype *t, const void *p, uintptr_t seed);
+bool      gort_memequal(const struct rtype *t, const void *a, const void *b);
+
+/* Kind of a C type, at compile time. */
+#define GORT__KIND_OF(ctype) _Generic(*(ctype *)0,                         \
+    _Bool: GORT_KIND_BOOL,                                                  \
+    int8_t: GORT_KIND_INT8, int16_t: GORT_KIND_INT16,                       \
+    int32_t: GORT_KIND_INT32, int64_t: GORT_KIND_INT64,                     \
+    uint8_t: GORT_KIND_UINT8, uint16_t: GORT_KIND_UINT16,                   \
+    uint32_t: GORT_KIND_UINT32, uint64_t: GORT_KIND_UINT64,                 \
+    float: GORT_KIND_FLOAT32, double: GORT_KIND_FLOAT64,                    \
+    gort_string: GORT_KIND_STRING,                                          \
+    default: (__builtin_classify_type(*(ctype *)0) == 5 /* pointer */       \
+              ? GORT_KIND_POINTER : GORT_KIND_STRUCT))
+
+#define GORT_METHOD(name, fn) { (name), (void (*)(void))(fn) }
+
+/* GORT_DEFINE_TYPE(var, ctype, GORT_METHOD("Name", fn)...) defines
+ * `const struct rtype var` describing ctype as plain data.  Use it at file
+ * scope, without a storage class (var has external linkage). */
+#define GORT_DEFINE_TYPE(var, ctype, ...)                                   \
+    static struct gort_method gort__methods_##var[] = {                     \
+        { 0, 0 }, __VA_ARGS__ };                                            \
+    static struct gort_typeonce gort__once_##var;                           \
+    const struct rtype var = {                                              \
+        .size = sizeof(ctype),                                              \
+        .align = _Alignof(ctype),                                           \
+        .kind = GORT__KIND_OF(ctype),                                       \
+        .nmethods = sizeof(gort__methods_##var) / sizeof(struct gort_method) - 1, \
+        .hash = gort_memhash,                                               \
+        .equal = gort_memequal,                                             \
+        .name = #ctype,                                                     \
+        .methods = gort__methods_##var + 1,                                 \
+        .once = &gort__once_##var,                                          \
+    }
+
+/* ---------------------------------------------------------------------
+ * Closures (continued): declaring and allocating them
+ * ------------------------------------------------------------------- */
+
+/* What gort_closure_new puts right before the funcval. */
+struct gort_closurehdr {
+    const struct rtype *type;     /* the closure struct's descriptor */
+    uintptr_t           magic;    /* GORT_CLOSURE_MAGIC: tells debuggers the header is there */
+};
+#define GORT_CLOSURE_MAGIC ((uintptr_t)0x676f7274636c6f73ull)   /* "gortclos" */
+
+/* GORT_CLOSURE(adder, int64_t k;) declares
+ *     struct adder { struct funcval fv; int64_t k; };
+ * and a type descriptor naming it for debuggers. */
+#define GORT_CLOSURE(name, ...)                                             \
+    struct name { struct funcval fv; __VA_ARGS__ };                         \
+    __attribute__((used, unused)) static const struct rtype                 \
+    gort__closure_type_##name = {                                           \
+        .size = sizeof(struct name),                                        \
+        .align = _Alignof(struct name),                                     \
+        .kind = GORT_KIND_CLOSURE,                                          \
+        .hash = 0, .equal = 0,                                              \
+        .name = "struct " #name,                                            \
+    }
+
+void *gort_closure_alloc(const struct rtype *t, void (*fn)(void));
+/* -> struct name *, zeroed, fv.fn set */
+#define gort_closure_new(name, fnptr)                                       \
+    ((struct name *)gort_closure_alloc(&gort__closure_type_##name,          \
+                                       (void (*)(void))(fnptr)))
+void gort_closure_free(void *closure);
+
+/* ---------------------------------------------------------------------
+ * Maps (not safe for concurrent writes; concurrent misuse is detected)
+ * ------------------------------------------------------------------- */
+
+struct hmap *gort_map_new(const struct rtype *key, const struct rtype *elem, size_t hint);
+void   gort_map_free(struct hmap *m);
+void  *gort_map_get(struct hmap *m, const void *key);          /* NULL if absent */
+void  *gort_map_set(struct hmap *m, const void *key, const void *elem);
+                                                                /* where elem is stored */
+bool   gort_map_delete(struct hmap *m, const void *key);       /* false if absent */
+size_t gort_map_len(const struct hmap *m);
+
+/* Iterator state, kept on the caller's stack (Go's hiter).  Fields are
+ * private to map.c. */
+struct hiter {
+    void        *key;
+    void        *elem;
+    struct hmap *h;
+    void        *buckets;       /* bucket array at iterator start */
+    void        *bptr;          /* current bucket */
+    void        *overflow0;     /* reserved */
+    uintptr_t    startbucket;
+    uintptr_t    bucket;
+    uintptr_t    checkbucket;
+    uint8_t      offset;
+    uint8_t      wrapped;
+    uint8_t      B;
+    uint8_t      i;
+    uint32_t     reserved;
+};
+typedef struct hiter gort_map_iter;
+void   gort_map_iter_init(gort_map_iter *it, struct hmap *m);
+bool   gort_map_next(gort_map_iter *it, void **key, void **elem);
+
+/* ---------------------------------------------------------------------
+ * Channels and select
+ * ------------------------------------------------------------------- */
+
+struct hchan *gort_chan_new(const struct rtype *elem, size_t cap);
+void   gort_chan_free(struct hchan *c);
+void   gort_chan_send(struct hchan *c, const void *elem);   /* panics if closed */
+bool   gort_chan_recv(struct hchan *c, void *elem);         /* false: closed and drained (elem zeroed) */
+bool   gort_chan_trysend(struct hchan *c, const void *elem);
+bool   gort_chan_tryrecv(struct hchan *c, void *elem, bool *ok); /* true if a receive happened */
+void   gort_chan_close(struct hchan *c);
+size_t gort_chan_len(struct hchan *c);
+size_t gort_chan_cap(struct hchan *c);
+struct hchan *gort_after(int64_t ns);   /* receives one int64 (gort_nanotime) after ns */
+
+enum { GORT_SEND = 1, GORT_RECV = 2 };
+typedef struct gort_case {
+    struct hchan *c;
+    int           dir;     /* GORT_SEND or GORT_RECV */
+    void         *elem;    /* value to send / where to receive (may be NULL for recv) */
+    bool          ok;      /* recv: false when the channel was closed and drained */
+} gort_case;
+/* Index of the case that ran; -1 when !block and none was ready.  A NULL
+ * channel never proceeds; zero cases with block blocks forever. */
+int    gort_select(gort_case *cases, int ncases, bool block);
+
+/* ---------------------------------------------------------------------
+ * Interfaces
+ * ------------------------------------------------------------------- */
+
+struct eface {
+    const struct rtype *type;
+    void               *data;    /* the value itself for GORT_KIND_POINTER, else a pointer to a copy */
+};
+typedef struct eface gort_any;
+
+/* An interface type: its name and its method names (sorted by the runtime
+ * on first use). */
+struct interfacetype {
+    struct rtype  typ;           /* typ.name is the interface's name, kind GORT_KIND_INTERFACE */
+    const char  **mhdr;          /* method names */
+    uint32_t      nmhdr;
+};
+
+/* The method table of a (concrete type, interface) pair.  fun[k] is the
+ * k-th method of the interface in name order. */
+struct itab {
+    const struct interfacetype *inter;
+    const struct rtype         *type;
+    struct itab                *link;     /* next in the itab cache's bucket */
+    uint32_t                    hash;
+    uint32_t                    bad;      /* type lacks a method: cached negative result */
+    void                      (*fun[])(void);
+};
+
+struct iface {
+    struct itab *tab;
+    void        *data;
+};
+
+#define GORT_DEFINE_INTERFACE(var, iname, ...)                              \
+    static const char *gort__imethods_##var[] = { __VA_ARGS__ };            \
+    static struct gort_typeonce gort__ionce_##var;                          \
+    const struct interfacetype var = {                                      \
+        .typ = { .size = sizeof(struct iface), .align = _Alignof(struct iface), \
+                 .kind = GORT_KIND_INTERFACE, .name = iname,                \
+                 .once = &gort__ionce_##var },                              \
+        .mhdr = gort__imethods_##var,                                       \
+        .nmhdr = sizeof(gort__imethods_##var) / sizeof(const char *),       \
+    }
+
+struct eface gort_box(const struct rtype *t, const void *val);    /* copies val */
+bool   gort_unbox(struct eface e, const struct rtype *t, void *out);
+/* Panics like Go: "interface conversion: T is not I: missing method M". */
+struct iface gort_to_iface(const struct interfacetype *it, struct eface e);
+bool   gort_as_iface(const struct interfacetype *it, struct eface e, struct iface *out);
+/* k-th method of the interface, methods ordered by name */
+void (*gort_iface_method(struct iface i, int k))(void);
+
+/* ---------------------------------------------------------------------
+ * Sync
+ * ------------------------------------------------------------------- */
+
+/* A list of parked goroutines (sudogs), as in the channel's recvq/sendq. */
+struct waitq {
+    struct sudog *first;
+    struct sudog *last;
+};
+
+/* A mutex that parks goroutines, never the worker thread. */
+typedef struct gort_mutex {
+    uint32_t     state;      /* private to sema.c */
+    uint32_t     lock;       /* protects waiters */
+    int64_t      owner;      /* goid of the holder, 0 when unlocked (for debuggers) */
+    struct waitq waiters;
+} gort_mutex;
+#define GORT_MUTEX_INIT { 0, 0, 0, { 0, 0 } }
+void gort_mutex_lock(gort_mutex *mu);
+void gort_mutex_unlock(gort_mutex *mu);
+
+typedef struct gort_waitgroup {
+    int64_t      counter;
+    uint32_t     lock;       /* protects waiters */
+    uint32_t     nwait;
+    struct waitq waiters;
+} gort_waitgroup;
+#define GORT_WAITGROUP_INIT { 0, 0, 0, { 0, 0 } }
+void gort_waitgroup_add(gort_waitgroup *wg, int delta);
+void gort_waitgroup_done(gort_waitgroup *wg);
+void gort_waitgroup_wait(gort_waitgroup *wg);
+
+/* ---------------------------------------------------------------------
+ * Defer (an extension of API.md)
+ *
+ * A goroutine's pending defers run in reverse order when its start
+ * function returns, and when it panics, before the panic report.
+ * ------------------------------------------------------------------- */
+void gort_defer(void (*fn)(void *arg), void *arg);
+void gort_defer_func(struct funcval *f);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* GORT_H */

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Install the Debian packages gort needs.  Idempotent: when everything is
+# present this is one dpkg-query and exits at once.
+#   scripts/deps.sh          what `make`, `make check` and `make demo` need
+#   scripts/deps.sh bench    also Go 1.19, its source (runtime-gdb.py) and GLib
+set -eu
+
+pkgs="gcc make gdb binutils python3 python3-pytest libcriterion-dev
+      libdwarf-dev libdw-dev libelf-dev elfutils"
+if [ "${1:-}" = bench ]; then
+    pkgs="$pkgs golang-1.19-go golang-1.19-src libglib2.0-dev time"
+fi
+
+missing=""
+for p in $pkgs; do
+    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
+    case "$status" in
+        *"ok installed") ;;
+        *) missing="$missing $p" ;;
+    esac
+done
+[ -z "$missing" ] && exit 0
+
+echo "deps.sh: installing:$missing"
+if [ "$(id -u)" -ne 0 ]; then
+    if command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+        SUDO="sudo -n"
+    else
+        echo "deps.sh: missing Debian packages:$missing" >&2
+        echo "deps.sh: run as root: apt-get install$missing" >&2
+        exit 1
+    fi
+else
+    SUDO=""
+fi
+export DEBIAN_FRONTEND=noninteractive
+# A stale or empty package list makes apt-get fail to find anything: refresh
+# it once, then install.
+$SUDO apt-get update -qq
+# shellcheck disable=SC2086
+$SUDO apt-get install -y -qq --no-install-recommends $missing
