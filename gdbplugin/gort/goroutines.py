@@ -1,0 +1,600 @@
+"""goroutines.py: every goroutine of the program, read from allgs, and the
+`info goroutines` / `goroutine` commands.
+
+What it reads: gort_allgs[0 .. gort_allglen) (one read of the pointer
+array), each struct g (read whole, through the block cache: g's allocated
+together cost one target read per 64 KiB), the m list gort_allm (which g
+each OS thread runs: m->curg, m->procid = gdb's LWP), and for each
+goroutine a few words of its stack.
+
+Why this way: the listing must show 100,000 goroutines from a core in
+about a second, so it never asks gdb to unwind (a gdb frame per goroutine
+costs milliseconds).  A parked goroutine's saved context (g->sched: sp, pc,
+bp) is "as if the context switch had just returned", and the runtime is
+built with frame pointers, so its callers are a frame-pointer chain:
+    pc0 = sched.pc, bp0 = sched.bp;  pc(k+1) = [bp(k) + 8], bp(k+1) = [bp(k)]
+walked while bp stays inside the goroutine's stack and strictly grows
+(bounded by `set gort max-frames`).  Each pc is symbolized once (function,
+file, line, runtime or not) and cached, so 100,000 goroutines parked at
+the same few places cost a few dozen symbol lookups.  The first frame whose
+source file is not in the runtime's directory (the directory of the file
+defining gort_main) is "where" the goroutine is, as Go's traceback and
+Delve's user frame.  A running goroutine's stack is its thread's: those
+few are unwound by gdb itself from the thread's registers.
+
+Wait times: g->waitsince is gort_nanotime() (CLOCK_MONOTONIC) at park
+time.  Live, "now" is CLOCK_MONOTONIC read by gdb (the same clock, system
+wide).  On a core there is no clock: "now" is the newest waitsince of any
+goroutine, so times read "waited this much longer than the most recently
+parked goroutine" -- the listing says so in its header.
+
+`goroutine N` selects goroutine N through unwind.py; `goroutine N CMD`
+and `goroutine all CMD` run CMD inside one or every goroutine and restore
+the previous selection.
+"""
+
+import os
+import time
+
+import gdb
+
+from . import constants, layout, settings, unwind
+from .inferior import MEM, PAGE, Corrupt, marker
+
+
+class G:
+    """One goroutine, decoded from its struct g."""
+    __slots__ = ("addr", "goid", "status", "reason", "waitsince", "m",
+                 "sp", "pc", "bp", "lo", "hi", "startpc", "gopc",
+                 "parentgoid", "waiting", "waitobj", "error")
+
+    def __init__(self, addr):
+        self.addr = addr
+        self.error = None
+
+
+def _offsets():
+    g = layout.struct("g")
+    gb = layout.struct("gobuf")
+    gs = layout.struct("gstack")
+    sched, stack = g.off("sched"), g.off("stack")
+    o = {
+        "goid": (g.off("goid"), g.fsize("goid"), True),
+        "status": (g.off("atomicstatus"), g.fsize("atomicstatus"), False),
+        "reason": (g.off("waitreason"), g.fsize("waitreason"), False),
+        "waitsince": (g.off("waitsince"), g.fsize("waitsince"), True),
+        "m": (g.off("m"), 8, False),
+        "sp": (sched + gb.off("sp"), 8, False),
+        "pc": (sched + gb.off("pc"), 8, False),
+        "bp": (sched + gb.off("bp"), 8, False),
+        "lo": (stack + gs.off("lo"), 8, False),
+        "hi": (stack + gs.off("hi"), 8, False),
+        "startpc": (g.off("startpc"), 8, False),
+        "gopc": (g.off("gopc"), 8, False),
+        "parentgoid": (g.off("parentgoid"), 8, True),
+        "waiting": (g.off("waiting"), 8, False),
+        "waitobj": (g.off("waitobj"), 8, False),
+    }
+    return g.size, list(o.items())
+
+
+def read_g(addr):
+    """G at addr; a G with .error set if it cannot be read or is absurd."""
+    gp = G(addr)
+    try:
+        size, offs = _offsets()
+        data = MEM.read(addr, size)
+        for name, (off, n, signed) in offs:
+            setattr(gp, name, int.from_bytes(data[off:off + n], "little", signed=signed))
+        if gp.status not in constants.names("gstatus"):
+            raise Corrupt("g %#x has status %d" % (addr, gp.status))
+        if gp.goid < 0 or gp.goid > 1 << 62:
+            raise Corrupt("g %#x has id %d" % (addr, gp.goid))
+    except Corrupt as e:
+        gp.error = str(e)
+    return gp
+
+
+def goid_of(gaddr):
+    """Id of the goroutine at gaddr (Corrupt if unreadable)."""
+    g = layout.struct("g")
+    return int.from_bytes(MEM.read(gaddr + g.off("goid"), g.fsize("goid")), "little",
+                          signed=True)
+
+
+def allgs():
+    """Every struct g in gort_allgs, as G objects, bounded by max-elements."""
+    base = MEM.word(layout.var_addr("gort_allgs"))
+    n = MEM.word(layout.var_addr("gort_allglen"))
+    limit = settings.max_elements()
+    if n > limit:
+        print("gort: allglen is %d; showing the first %d (set gort max-elements)" % (n, limit))
+        n = limit
+    if n == 0:
+        return []
+    ptrs = MEM.words(base, n)
+    return [read_g(p) if p else _bad(p, "NULL entry %d in allgs" % i)
+            for i, p in enumerate(ptrs)]
+
+
+def _bad(addr, why):
+    gp = G(addr)
+    gp.error = why
+    return gp
+
+
+def allms():
+    """{g address: (m id, procid)} for every m running a goroutine, and the
+    list of (m id, procid) of all m's.  Walks gort_allm, bounded, cycle-checked."""
+    m = layout.struct("m")
+    curg = {}
+    ms = []
+    seen = set()
+    p = MEM.word(layout.var_addr("gort_allm"))
+    while p and p not in seen and len(seen) < 4096:
+        seen.add(p)
+        try:
+            data = MEM.read(p, m.size)
+        except Corrupt:
+            break
+        mid = int.from_bytes(data[m.off("id"):m.off("id") + 8], "little", signed=True)
+        procid = int.from_bytes(data[m.off("procid"):m.off("procid") + m.fsize("procid")],
+                                "little", signed=True)
+        cg = int.from_bytes(data[m.off("curg"):m.off("curg") + 8], "little")
+        ms.append((mid, procid))
+        if cg:
+            curg[cg] = (mid, procid)
+        p = int.from_bytes(data[m.off("alllink"):m.off("alllink") + 8], "little")
+    return curg, ms
+
+
+def thread_for(procid):
+    for thr in gdb.selected_inferior().threads():
+        if thr.ptid[1] == procid or (thr.ptid[1] == 0 and thr.ptid[0] == procid):
+            return thr
+    return None
+
+
+# ---- symbolization, cached per pc ----------------------------------------
+
+_runtime_dir = None
+_syms = {}
+
+
+def reset(*_args):
+    global _runtime_dir
+    _runtime_dir = None
+    _syms.clear()
+
+
+def runtime_dir():
+    global _runtime_dir
+    if _runtime_dir is None:
+        _runtime_dir = ""
+        try:
+            sym = gdb.lookup_global_symbol("gort_main")
+            if sym is not None and sym.symtab is not None:
+                _runtime_dir = os.path.dirname(sym.symtab.fullname()) + os.sep
+        except gdb.error:
+            pass
+    return _runtime_dir
+
+
+class Sym:
+    __slots__ = ("func", "file", "line", "runtime")
+
+    def text(self):
+        if self.file:
+            return "%s at %s:%d" % (self.func, self.file, self.line)
+        return self.func
+
+
+def symbolize(pc, is_return=True):
+    """Sym of a code address; is_return: pc is a return address (look up
+    the call instruction, pc - 1, as gdb does)."""
+    key = (pc, is_return)
+    s = _syms.get(key)
+    if s is not None:
+        return s
+    s = Sym()
+    look = pc - 1 if is_return and pc else pc
+    s.func, s.file, s.line, s.runtime = "%#x" % pc, None, 0, True
+    try:
+        blk = gdb.block_for_pc(look)
+        while blk is not None and blk.function is None:
+            blk = blk.superblock
+        if blk is not None:
+            s.func = blk.function.print_name
+        sal = gdb.find_pc_line(look)
+        if sal.symtab is not None:
+            s.file = sal.symtab.filename
+            s.line = sal.line
+            rd = runtime_dir()
+            s.runtime = bool(rd) and sal.symtab.fullname().startswith(rd)
+    except (gdb.error, RuntimeError):
+        pass
+    if s.func.startswith("0x"):
+        try:
+            info = gdb.execute("info symbol %#x" % look, to_string=True)
+            if not info.startswith("No symbol"):
+                s.func = info.split(" in ")[0].split(" + ")[0].strip()
+        except gdb.error:
+            pass
+    _syms[key] = s
+    return s
+
+
+def fp_walk(gp, maxframes):
+    """[(pc, is_return)] of a parked goroutine, innermost first, from its
+    saved context by the frame-pointer chain (see the essay)."""
+    frames = [(gp.pc, True)]
+    bp = gp.bp
+    lo, hi = gp.lo, gp.hi
+    while len(frames) < maxframes:
+        if bp == 0 or bp % 8 or (hi and not lo <= bp < hi - 8):
+            break
+        try:
+            nbp, ret = MEM.unpack("QQ", bp, PAGE)
+        except Corrupt:
+            break
+        if ret == 0:
+            break
+        frames.append((ret, True))
+        if nbp <= bp:
+            break
+        bp = nbp
+    return frames
+
+
+def thread_walk(thr, maxframes):
+    """[(pc, is_return)] of the thread thr, unwound by gdb."""
+    frames = []
+    prev = gdb.selected_thread()
+    try:
+        prevframe = gdb.selected_frame()
+    except gdb.error:
+        prevframe = None
+    try:
+        with unwind.suspended():
+            thr.switch()
+            f = gdb.newest_frame()
+            while f is not None and len(frames) < maxframes:
+                frames.append((f.pc(), len(frames) > 0 and f.type() == gdb.NORMAL_FRAME))
+                f = f.older()
+    except gdb.error:
+        pass
+    finally:
+        if prev is not None and prev.is_valid():
+            prev.switch()
+            try:
+                if prevframe is not None and prevframe.is_valid():
+                    prevframe.select()
+            except gdb.error:
+                pass
+    return frames
+
+
+def stack_of(gp, running, maxframes=None):
+    maxframes = maxframes or settings.max_frames()
+    if running is not None:
+        thr = thread_for(running[1])
+        if thr is not None:
+            return thread_walk(thr, maxframes)
+        return []
+    if gp.pc == 0:
+        return []
+    return fp_walk(gp, maxframes)
+
+
+def user_frame(frames):
+    """Sym of the innermost frame outside the runtime (else the outermost)."""
+    last = None
+    for pc, ret in frames:
+        s = symbolize(pc, ret)
+        if not s.runtime:
+            return s
+        last = s
+    return last
+
+
+# ---- what a person reads ---------------------------------------------------
+
+STATE_WORDS = {"Gidle": "idle", "Grunnable": "runnable", "Grunning": "running",
+               "Gsyscall": "syscall", "Gwaiting": "waiting", "Gdead": "dead"}
+
+
+def state_word(status):
+    return STATE_WORDS.get(constants.names("gstatus").get(status), "status %d" % status)
+
+
+def is_live():
+    try:
+        conn = gdb.selected_inferior().connection
+        return conn is not None and conn.type != "core"
+    except Exception:
+        return gdb.selected_inferior().pid != 0
+
+
+def now_ns(gs):
+    """(now, is_estimate) in gort_nanotime's clock."""
+    if is_live():
+        return time.clock_gettime_ns(time.CLOCK_MONOTONIC), False
+    waiting = constants.value("gstatus", "Gwaiting")
+    newest = max((g.waitsince for g in gs if not g.error and g.status == waiting
+                  and g.waitsince > 0), default=0)
+    return newest, True
+
+
+def duration(ns):
+    s = ns / 1e9
+    if s < 1:
+        return "%dms" % (ns // 1000000)
+    if s < 120:
+        return "%.1fs" % s
+    if s < 7200:
+        return "%d minutes" % (s // 60)
+    return "%.1f hours" % (s / 3600)
+
+
+def reason_text(gp, now):
+    words = constants.waitreasons().get(gp.reason, "reason %d" % gp.reason)
+    if now and gp.waitsince > 0 and now >= gp.waitsince:
+        return "[%s, %s]" % (words, duration(now - gp.waitsince))
+    return "[%s]" % words
+
+
+class Listing:
+    """The rows of `info goroutines`: one dict per goroutine."""
+
+    def __init__(self):
+        self.gs = allgs()
+        self.curg, self.ms = allms()
+        self.now, self.estimate = now_ns(self.gs)
+        self.dead = constants.value("gstatus", "Gdead")
+        self.waiting = constants.value("gstatus", "Gwaiting")
+
+    def live(self):
+        for gp in self.gs:
+            if gp.error or gp.status != self.dead:
+                yield gp
+
+    def running(self, gp):
+        return self.curg.get(gp.addr)
+
+
+def by_id(goid):
+    """G of goroutine goid (not dead), or None."""
+    dead = constants.value("gstatus", "Gdead")
+    for gp in allgs():
+        if not gp.error and gp.goid == goid and gp.status != dead:
+            return gp
+    return None
+
+
+def info_goroutines(args):
+    opts = {"s": None, "r": None, "g": False, "c": False}
+    argv = gdb.string_to_argv(args)
+    i = 0
+    while i < len(argv):
+        a = argv[i]
+        if a in ("-s", "-r") and i + 1 < len(argv):
+            opts[a[1]] = argv[i + 1]
+            i += 2
+            continue
+        if a in ("-g", "-c"):
+            opts[a[1]] = True
+            i += 1
+            continue
+        raise gdb.GdbError("usage: info goroutines [-s STATE] [-r REASON] [-g] [-c]")
+    L = Listing()
+    rows = []
+    for gp in L.live():
+        if gp.error:
+            rows.append(("?", gp, None))
+            continue
+        st = state_word(gp.status)
+        if opts["s"] and st != opts["s"]:
+            continue
+        reason = ""
+        if gp.status == L.waiting:
+            reason = reason_text(gp, L.now)
+            if opts["r"] and opts["r"] not in reason:
+                continue
+        elif opts["r"]:
+            continue
+        rows.append((st, gp, reason))
+    out = []
+    if L.estimate and any(r[2] for r in rows if r[2]):
+        out.append("(core file: wait times are relative to the most recently parked goroutine)")
+    if opts["g"]:
+        out.extend(_grouped(L, rows, opts))
+    else:
+        for st, gp, reason in rows:
+            out.append(_row(L, st, gp, reason, opts))
+    gdb.write("\n".join(out) + ("\n" if out else "No goroutines.\n"))
+
+
+def _row(L, st, gp, reason, opts):
+    if gp.error:
+        return "  ? %s" % marker(gp.error)
+    running = L.running(gp)
+    mark = "*" if running else " "
+    where = user_frame(stack_of(gp, running, 16 if running is None else 32))
+    text = "%s %d %s" % (mark, gp.goid, st)
+    if reason:
+        text += " " + reason
+    text += "  " + (where.text() if where else "?")
+    if opts["c"]:
+        text += "  " + created_by(gp)
+    return text
+
+
+def created_by(gp):
+    if not gp.gopc:
+        return "created by the runtime"
+    return "created by %s in goroutine %d" % (symbolize(gp.gopc, True).text(), gp.parentgoid)
+
+
+def _grouped(L, rows, opts):
+    groups = {}
+    order = []
+    for st, gp, reason in rows:
+        if gp.error:
+            key = ("corrupt",)
+            stack = []
+        else:
+            stack = [symbolize(pc, ret) for pc, ret in stack_of(gp, L.running(gp))]
+            words = reason.split(",")[0].rstrip("]") + "]" if reason else ""
+            key = (st, words) + tuple((s.func, s.file, s.line) for s in stack)
+        if key not in groups:
+            groups[key] = [stack, []]
+            order.append(key)
+        groups[key][1].append(gp)
+    out = []
+    for key in sorted(order, key=lambda k: -len(groups[k][1])):
+        stack, gps = groups[key]
+        if key == ("corrupt",):
+            out.append("%d corrupt goroutine entries" % len(gps))
+            continue
+        ids = " ".join(str(g.goid) for g in gps[:8]) + (" ..." if len(gps) > 8 else "")
+        out.append("%d goroutines %s %s: %s" % (len(gps), key[0], key[1], ids)
+                   if key[1] else "%d goroutines %s: %s" % (len(gps), key[0], ids))
+        for s in stack:
+            if not s.runtime:
+                out.append("    %s" % s.text())
+        if opts["c"]:
+            out.append("    " + created_by(gps[0]))
+    return out
+
+
+# ---- goroutine N [CMD] -----------------------------------------------------
+
+def select(gp):
+    """Select gp: its thread if it runs, else its saved context."""
+    curg, _ = allms()
+    running = curg.get(gp.addr)
+    if running is not None:
+        thr = thread_for(running[1])
+        if thr is None:
+            raise gdb.GdbError("goroutine %d runs on LWP %d, which gdb does not show"
+                               % (gp.goid, running[1]))
+        unwind.deselect()
+        thr.switch()
+        gdb.invalidate_cached_frames()
+        return
+    if gp.pc == 0 or gp.sp == 0:
+        raise gdb.GdbError("goroutine %d has no saved context (%s)"
+                           % (gp.goid, state_word(gp.status)))
+    unwind.select(gp.goid, gp.sp, gp.pc, gp.bp)
+
+
+def goroutine_cmd(args):
+    argv = args.split(None, 1)
+    if not argv:
+        sel = unwind.selected()
+        if sel is None:
+            gdb.write("No goroutine selected (the thread's own stack is shown).\n")
+        else:
+            gdb.write("[Current goroutine is %d]\n" % sel.goid)
+        return
+    which = argv[0]
+    cmd = argv[1] if len(argv) > 1 else None
+    if which in ("0", "none"):
+        unwind.deselect()
+        gdb.write("Goroutine selection cleared; the thread's own stack is shown.\n")
+        return
+    if which == "all":
+        if not cmd:
+            raise gdb.GdbError("usage: goroutine all CMD")
+        L = Listing()
+        for gp in L.live():
+            if gp.error:
+                gdb.write("%s\n" % marker(gp.error))
+                continue
+            gdb.write("\ngoroutine %d (%s):\n" % (gp.goid, state_word(gp.status)))
+            _run_in(gp, cmd)
+        return
+    try:
+        goid = int(gdb.parse_and_eval(which))
+    except gdb.error:
+        raise gdb.GdbError("goroutine: %s is not a goroutine id" % which)
+    gp = by_id(goid)
+    if gp is None:
+        raise gdb.GdbError("No goroutine %d." % goid)
+    if cmd:
+        _run_in(gp, cmd)
+        return
+    select(gp)
+    sel = unwind.selected()
+    if sel is not None:
+        try:
+            gdb.selected_inferior()  # frame 1 is the goroutine's innermost frame
+            f = gdb.newest_frame().older()
+            if f is not None:
+                f.select()
+        except gdb.error:
+            pass
+    gdb.write("[Switching to goroutine %d (%s)]\n" % (goid, state_word(gp.status)))
+    try:
+        gdb.execute("frame", to_string=False)
+    except gdb.error as e:
+        gdb.write("%s\n" % e)
+
+
+def _run_in(gp, cmd):
+    saved = unwind.save()
+    thr = gdb.selected_thread()
+    try:
+        frame = gdb.selected_frame()
+    except gdb.error:
+        frame = None
+    try:
+        select(gp)
+        if unwind.selected() is not None:
+            f = gdb.newest_frame().older()
+            if f is not None:
+                f.select()
+        gdb.execute(cmd)
+    except gdb.error as e:
+        gdb.write("goroutine %d: %s\n" % (gp.goid, e))
+    finally:
+        unwind.restore(saved)
+        if thr is not None and thr.is_valid():
+            thr.switch()
+        gdb.invalidate_cached_frames()
+        try:
+            if frame is not None and frame.is_valid():
+                frame.select()
+        except gdb.error:
+            pass
+
+
+# ---- the struct g * printer ------------------------------------------------
+
+from .printing import Printer, addr_of  # noqa: E402
+
+
+class GPrinter(Printer):
+    """`p gp` for a struct g *: `goroutine 7 waiting [chan receive]
+    worker at pipeline.c:40`; `p *gp` still shows the raw struct."""
+
+    def _to_string(self):
+        addr = addr_of(self.val)
+        if addr == 0:
+            return "nil goroutine"
+        gp = read_g(addr)
+        if gp.error:
+            return marker(gp.error)
+        text = "goroutine %d %s" % (gp.goid, state_word(gp.status))
+        if gp.status == constants.value("gstatus", "Gwaiting"):
+            text += " " + reason_text(gp, None)
+        if gp.status != constants.value("gstatus", "Gdead"):
+            running = allms()[0].get(addr)
+            where = user_frame(stack_of(gp, running, 16)) if running is None else None
+            if where is not None:
+                text += "  " + where.text()
+        return "(struct g *) %#x %s" % (addr, text)
+
+
+def lookup(val):
+    return GPrinter(val)

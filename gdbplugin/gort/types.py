@@ -1,0 +1,161 @@
+"""types.py: the runtime's type descriptors, turned into gdb types.
+
+What it reads: a `struct rtype` in the inferior (size, kind, name) and the
+program's DWARF.
+
+Why this way: maps, channels and interfaces are created through an untyped
+API (gort_map_new(&key_type, &elem_type, hint)), so the only record of what
+a slot holds is the descriptor the program passed.  Every descriptor
+carries the C spelling of its type ("int64_t", "struct point",
+"gort_string", "struct T1 *"), which is exactly what DWARF can resolve;
+that is what lets `p m` print `["alpha"] = 1` instead of bytes.  A name
+DWARF does not know (or a descriptor whose size disagrees with DWARF's)
+falls back to an array of bytes of the descriptor's size, so the values are
+still shown, marked untyped.  Descriptors are cached by address.
+"""
+
+import gdb
+
+from . import constants, layout
+from .inferior import MEM, Corrupt
+
+MAX_TYPE_SIZE = 1 << 20      # a descriptor claiming more is corrupt
+
+
+class RType:
+    def __init__(self, addr, size, kind, name, gtype):
+        self.addr = addr
+        self.size = size
+        self.kind = kind
+        self.name = name
+        self.type = gtype          # gdb.Type (bytes array if untyped)
+
+    def kind_name(self):
+        return constants.names("gort_kind").get(self.kind, "kind %d" % self.kind)
+
+    def is_pointer(self):
+        try:
+            return self.kind == constants.value("gort_kind", "GORT_KIND_POINTER")
+        except Corrupt:
+            return False
+
+
+_cache = {}
+_ctypes = {}
+
+
+def reset(*_args):
+    _cache.clear()
+    _ctypes.clear()
+
+
+def c_type(name):
+    """gdb.Type for a C spelling, or None."""
+    if name in _ctypes:
+        return _ctypes[name]
+    t = None
+    base, stars = name.strip(), 0
+    while base.endswith("*"):
+        base, stars = base[:-1].strip(), stars + 1
+    for spelling in (base,):
+        try:
+            t = gdb.lookup_type(spelling)
+        except gdb.error:
+            t = None
+    if t is None:
+        try:
+            # parse_and_eval understands any C spelling ("unsigned int",
+            # "const char") the way the compiler does.
+            t = gdb.parse_and_eval("(%s *)0" % base).type.target()
+        except gdb.error:
+            t = None
+    if t is not None:
+        for _ in range(stars):
+            t = t.pointer()
+    _ctypes[name] = t
+    return t
+
+
+def rtype(addr):
+    """The RType at addr; Corrupt if it cannot be read or makes no sense."""
+    if addr == 0:
+        raise Corrupt("NULL type descriptor")
+    r = _cache.get(addr)
+    if r is not None:
+        return r
+    s = layout.struct("rtype")
+    data = MEM.read(addr, s.size)
+    size = int.from_bytes(data[s.off("size"):s.off("size") + s.fsize("size")], "little")
+    kind = int.from_bytes(data[s.off("kind"):s.off("kind") + s.fsize("kind")], "little")
+    namep = int.from_bytes(data[s.off("name"):s.off("name") + MEM.ptrsize], "little")
+    if size > MAX_TYPE_SIZE:
+        raise Corrupt("type descriptor %#x claims size %d" % (addr, size))
+    if kind not in constants.names("gort_kind"):
+        raise Corrupt("type descriptor %#x has kind %d" % (addr, kind))
+    try:
+        name = MEM.cstring(namep, 200) if namep else "?"
+    except Corrupt:
+        raise Corrupt("type descriptor %#x has an unreadable name" % addr)
+    gt = c_type(name)
+    if gt is None or (gt.sizeof != size and size != 0):
+        gt = gdb.lookup_type("unsigned char").array(max(size, 1) - 1)
+        name = "%s (untyped)" % name
+    r = RType(addr, size, kind, name, gt)
+    _cache[addr] = r
+    return r
+
+
+def value_at(rt, addr):
+    """gdb.Value of type rt stored at addr (the bytes are read through
+    MEM, so an unreadable slot raises Corrupt instead of printing half)."""
+    data = MEM.read(addr, rt.type.sizeof) if rt.type.sizeof else b""
+    return gdb.Value(data, rt.type) if data else gdb.Value(0)
+
+
+# ---- fast decoding of slots --------------------------------------------------
+#
+# Printing a 100,000-entry map must take about a second, so the common kinds
+# are decoded straight from the bytes already read (struct.unpack_from) into
+# Python values that gdb prints as they are; only structs and the rest
+# become gdb.Values.  A gort_string becomes its quoted text (a Python str,
+# which gdb prints verbatim), read through the block cache.
+
+import struct as _struct  # noqa: E402
+
+_FORMATS = {
+    "GORT_KIND_BOOL": "?", "GORT_KIND_INT8": "b", "GORT_KIND_INT16": "h",
+    "GORT_KIND_INT32": "i", "GORT_KIND_INT64": "q", "GORT_KIND_UINT8": "B",
+    "GORT_KIND_UINT16": "H", "GORT_KIND_UINT32": "I", "GORT_KIND_UINT64": "Q",
+    "GORT_KIND_UINTPTR": "Q", "GORT_KIND_FLOAT32": "f", "GORT_KIND_FLOAT64": "d",
+}
+
+
+def decoder(rt, indirect=False):
+    """fn(data, off) -> the value of rt stored at data[off:], printable by
+    gdb.  indirect: the slot holds a pointer to the value."""
+    kname = constants.names("gort_kind").get(rt.kind)
+    size = rt.type.sizeof
+
+    def direct(data, off):
+        return gdb.Value(data[off:off + size], rt.type)
+
+    fmt = _FORMATS.get(kname)
+    if fmt is not None and _struct.calcsize(fmt) == size and \
+            rt.type.strip_typedefs().code != gdb.TYPE_CODE_ENUM:
+        unpack = _struct.Struct("<" + fmt).unpack_from
+
+        def direct(data, off):  # noqa: F811
+            return unpack(data, off)[0]
+    elif kname == "GORT_KIND_STRING":
+        from .strings import text_or_marker
+
+        def direct(data, off):  # noqa: F811
+            return text_or_marker(*_struct.unpack_from("<Qq", data, off))
+
+    if not indirect:
+        return direct
+
+    def via_pointer(data, off):
+        p = int.from_bytes(data[off:off + 8], "little")
+        return direct(MEM.read(p, size), 0)
+    return via_pointer
