@@ -44,7 +44,6 @@
 #include "alg.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <string.h>
 #include <sys/random.h>

@@ -1,0 +1,995 @@
+/*
+ * map.c: Go's hash map (seed 003's hashmap.c, with Go 1.12+'s emptyRest
+ * marks), for keys and elems of any type described by a struct rtype.
+ *
+ * Layout (map.h): a map is an array of 2^B buckets of 8 entries each.  The
+ * low B bits of a key's hash pick its bucket; the top 8 bits (tophash) are
+ * kept per entry so a lookup compares one byte per slot and touches a key
+ * only when the byte matches.  A full bucket chains to overflow buckets.
+ *
+ * Load factor.  The map grows when it would hold more than 6.5 entries per
+ * bucket on average.  The seed's measurement (64-bit, 8-byte keys and
+ * elems), which we keep because the structure is the same:
+ *
+ *   loadFactor  %overflow  bytes/entry  hitprobe  missprobe
+ *        4.00       2.13        20.77      3.00       4.00
+ *        4.50       4.05        17.30      3.25       4.50
+ *        5.00       6.85        14.77      3.50       5.00
+ *        5.50      10.55        12.94      3.75       5.50
+ *        6.00      15.27        11.67      4.00       6.00
+ *        6.50      20.90        10.79      4.25       6.50
+ *        7.00      27.14        10.15      4.50       7.00
+ *        7.50      34.03         9.73      4.75       7.50
+ *        8.00      41.10         9.40      5.00       8.00
+ *
+ *   %overflow   = percentage of buckets which have an overflow bucket
+ *   bytes/entry = overhead bytes used per key/elem pair
+ *   hitprobe    = # of entries to check when looking up a present key
+ *   missprobe   = # of entries to check when looking up an absent key
+ *
+ * (measured just before growth, i.e. the worst case.)  6.5 is the knee:
+ * beyond it overflow chains lengthen fast for little memory saved.
+ *
+ * Growth is incremental.  A grow allocates an array twice as large (or as
+ * large, when deletions left too many overflow buckets) and keeps the old
+ * one in oldbuckets.  Every write that touches bucket b first evacuates the
+ * old bucket b maps to, plus one more in order (nevacuate), so the cost of
+ * a grow is spread over the next writes and a grow finishes within 2^B
+ * writes.  Old bucket i splits into new buckets i (X) and i + 2^(B-1) (Y)
+ * by the next hash bit.  Evacuated slots keep their key and elem and get
+ * the mark evacuatedX / evacuatedY: readers of the old bucket (a lookup
+ * that finds it not yet evacuated, or an iterator) still see the data.
+ * When every old bucket is evacuated, the old array is freed (or kept in
+ * the graveyard while an iterator may still read it; see hmap.liveiters).
+ *
+ * Iteration (Go's mapiternext) walks the array the iterator started with,
+ * from a random bucket and a random slot offset.  If the map grew since,
+ * an entry found evacuated is looked up again in the current map, so a
+ * deleted key is never returned and an updated elem is seen; if the
+ * iterator started during a grow and its bucket is not yet evacuated, it
+ * reads the old bucket and skips the entries that belong to the other half.
+ * Each key present for the whole iteration is returned exactly once.
+ *
+ * Floats: NaN != NaN, so a NaN key can never be found, updated or deleted;
+ * every insert makes a new entry.  During a grow a NaN's bucket half is
+ * chosen by the low bit of its tophash (its hash is random, not
+ * recomputable), which the iterator's skip rule uses too.
+ *
+ * Concurrent misuse: a writer sets hashWriting in flags for the duration
+ * and checks it is still set at the end; readers check it is clear.  Like
+ * Go's check this is best-effort (plain, relaxed accesses), enough to catch
+ * the common bug with "fatal error: concurrent map writes".
+ */
+#include "map.h"
+#include "alg.h"
+
+#include <string.h>
+#include <sys/mman.h>
+
+/* docheck: run gort_map_check after every write (very slow; for hunting a
+ * corruption).  Tests call gort_map_check themselves. */
+enum { docheck = 0 };
+
+/* ------------------------------------------------------------------ */
+/* Types and allocation */
+
+static uintptr_t alignup(uintptr_t x, uintptr_t a) { return (x + a - 1) & ~(a - 1); }
+
+static bool overloadfactor(uintptr_t count, uint8_t B)
+{
+    return count > bucketCnt &&
+           count > (uintptr_t)loadFactorNum * (((uintptr_t)1 << B) / loadFactorDen);
+}
+
+static bool toomanyoverflow(uint32_t noverflow, uint8_t B)
+{
+    /* As many overflow buckets as buckets (capped at 2^15): the map is
+     * mostly empty chains left by deletions; a same-size grow compacts. */
+    if (B > 15)
+        B = 15;
+    return noverflow >= ((uint32_t)1 << B);
+}
+
+static void maketype(struct maptype *t, const struct rtype *key, const struct rtype *elem)
+{
+    memset(t, 0, sizeof *t);
+    t->typ.size = sizeof(struct hmap *);
+    t->typ.align = _Alignof(struct hmap *);
+    t->typ.kind = GORT_KIND_MAP;
+    t->typ.name = "map";
+    t->key = key;
+    t->elem = elem;
+    t->indirectkey = key->size > maxKeySize;
+    t->indirectelem = elem->size > maxElemSize;
+    uintptr_t ks = t->indirectkey ? sizeof(void *) : key->size;
+    uintptr_t ka = t->indirectkey ? _Alignof(void *) : (key->align ? key->align : 1);
+    uintptr_t es = t->indirectelem ? sizeof(void *) : elem->size;
+    uintptr_t ea = t->indirectelem ? _Alignof(void *) : (elem->align ? elem->align : 1);
+    /* Exactly the C layout of struct { uint8_t tophash[8]; K keys[8];
+     * V elems[8]; struct bmap *overflow; }. */
+    t->keysize = (uint32_t)ks;
+    t->elemsize = (uint32_t)es;
+    t->keyoff = (uint32_t)alignup(bucketCnt, ka);
+    t->elemoff = (uint32_t)alignup(t->keyoff + bucketCnt * ks, ea);
+    t->overflowoff = (uint32_t)alignup(t->elemoff + bucketCnt * es, _Alignof(void *));
+    uintptr_t maxa = _Alignof(void *);
+    if (ka > maxa)
+        maxa = ka;
+    if (ea > maxa)
+        maxa = ea;
+    t->bucketsize = (uint32_t)alignup(t->overflowoff + sizeof(void *), maxa);
+    uint8_t kind = key->kind;
+    t->reflexivekey = !(kind == GORT_KIND_FLOAT32 || kind == GORT_KIND_FLOAT64 ||
+                        kind == GORT_KIND_INTERFACE);
+    t->needkeyupdate = !t->reflexivekey || kind == GORT_KIND_STRING;
+    t->keykind = mapKeyGeneric;
+    if (!t->indirectkey && t->reflexivekey) {
+        if (key->equal == gort_strequal && key->size == sizeof(gort_string))
+            t->keykind = mapKeyStr;
+        else if (key->size == 8 && (key->equal == gort_equal64 || key->equal == gort_memequal))
+            t->keykind = mapKey64;
+        else if (key->size == 4 && (key->equal == gort_equal32 || key->equal == gort_memequal))
+            t->keykind = mapKey32;
+    }
+}
+
+/* Bucket arrays.  Small ones come from the allocator; large ones are
+ * mapped, populated at once, and backed by huge pages when the kernel
+ * allows.  Measured here (a VM, 37 MiB, the array of 10^6 int64 pairs):
+ * touching fresh pages one fault at a time costs 12 us a page (116 ms,
+ * more than the whole insertion loop), MAP_POPULATE 6 ms, huge pages with
+ * MADV_POPULATE_WRITE 2 ms.  Every bucket of an array is written once the
+ * map is half full, so populating early wastes nothing, and huge pages
+ * also spare lookups a TLB miss per random bucket. */
+enum { mapArrayMmap = 256 << 10, hugePage = 2 << 20 };
+#ifndef MADV_POPULATE_WRITE
+#define MADV_POPULATE_WRITE 23
+#endif
+
+static size_t arraybytes(const struct hmap *h, uint8_t B)
+{
+    return ((size_t)1 << B) * h->bucketsize;
+}
+
+struct bmap *map_newarray(const struct hmap *h, uint8_t B)
+{
+    size_t n = arraybytes(h, B);
+    if (n < mapArrayMmap)
+        return gort_calloc(1, n);   /* zeroed: every tophash is emptyRest */
+    size_t len = (n + 4095) & ~(size_t)4095;
+    void *p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (p == MAP_FAILED)
+        gort_fatal("out of memory: map bucket array of %zu bytes", len);
+    if (len >= hugePage)
+        (void)madvise(p, len, MADV_HUGEPAGE);
+    if (madvise(p, len, MADV_POPULATE_WRITE) != 0) {
+        /* Kernel before 5.14: fault the pages in now, one per page. */
+        for (size_t off = 0; off < len; off += 4096)
+            ((volatile char *)p)[off] = 0;
+    }
+    return p;
+}
+
+static void freearray(size_t bytes, void *p)
+{
+    if (bytes < mapArrayMmap)
+        gort_free(p);
+    else
+        munmap(p, (bytes + 4095) & ~(size_t)4095);
+}
+
+struct hmap *gort__map_new_named(const struct rtype *key, const struct rtype *elem,
+                                 size_t hint, const char *bucketname, size_t bucketsize)
+{
+    if (!key || !elem)
+        gort_badcall("gort_map_new", "NULL %s type", key ? "elem" : "key");
+    if (!key->hash || !key->equal)
+        gort_badcall("gort_map_new", "key type %s is not comparable (no hash/equal)",
+                     key->name ? key->name : "?");
+    if ((intptr_t)hint < 0)
+        gort_badcall("gort_map_new", "hint %zu too large", hint);
+    struct hmap *h = gort_calloc(1, sizeof *h);
+    maketype(&h->mtype, key, elem);
+    h->mtype.bucketname = bucketname;
+    if (bucketsize && (bucketsize != h->mtype.bucketsize || h->mtype.indirectkey ||
+                       h->mtype.indirectelem))
+        gort_badcall("gort_map_new", "%s is %zu bytes, but %s -> %s buckets are %u",
+                     bucketname ? bucketname : "bucket", bucketsize,
+                     key->name ? key->name : "?", elem->name ? elem->name : "?",
+                     h->mtype.bucketsize);
+    h->type = &h->mtype;
+    h->keysize = h->mtype.keysize;
+    h->elemsize = h->mtype.elemsize;
+    h->bucketsize = h->mtype.bucketsize;
+    h->indirectkey = h->mtype.indirectkey;
+    h->indirectelem = h->mtype.indirectelem;
+    h->keykind = h->mtype.keykind;
+    h->hash0 = (uintptr_t)gort_rand64();
+    uint8_t B = 0;
+    while (overloadfactor(hint, B))
+        B++;
+    h->B = B;
+    /* Like Go, an empty map with no hint gets its first bucket on the
+     * first write: maps that stay empty cost one hmap. */
+    if (B > 0)
+        h->buckets = map_newarray(h, B);
+    return h;
+}
+
+struct hmap *gort_map_new(const struct rtype *key, const struct rtype *elem, size_t hint)
+{
+    return gort__map_new_named(key, elem, hint, NULL, 0);
+}
+
+/* Free, or keep in the graveyard while an iterator may read it.  bytes is
+ * the size of a bucket array (freed by freearray), 0 for anything else. */
+static void retire(struct hmap *h, void *p, size_t bytes)
+{
+    if (atomic_load_explicit(&h->liveiters, memory_order_acquire) == 0) {
+        freearray(bytes, p);
+        return;
+    }
+    if (h->ngrave == h->capgrave) {
+        uint32_t cap = h->capgrave ? 2 * h->capgrave : 16;
+        struct mapgrave *g = gort_malloc(cap * sizeof *g);
+        if (h->ngrave)
+            memcpy(g, h->graveyard, h->ngrave * sizeof *g);
+        gort_free(h->graveyard);
+        h->graveyard = g;
+        h->capgrave = cap;
+    }
+    h->graveyard[h->ngrave++] = (struct mapgrave){ p, bytes };
+}
+
+void map_retire(struct hmap *h, void *p)
+{
+    retire(h, p, 0);
+}
+
+static void reap(struct hmap *h)
+{
+    for (uint32_t i = 0; i < h->ngrave; i++)
+        freearray(h->graveyard[i].bytes, h->graveyard[i].p);
+    h->ngrave = 0;
+}
+
+/* An array and its overflow buckets (the entries' indirect blocks belong
+ * to whichever array the entries live in now). */
+static void retirearray(struct hmap *h, struct bmap *arr, uint8_t B)
+{
+    for (uintptr_t i = 0; i < ((uintptr_t)1 << B); i++) {
+        struct bmap *ovf = map_overflow(h, map_bucket(h, arr, i));
+        while (ovf) {
+            struct bmap *next = map_overflow(h, ovf);
+            retire(h, ovf, 0);
+            ovf = next;
+        }
+    }
+    retire(h, arr, arraybytes(h, B));
+}
+
+static void freeindirect(struct hmap *h, struct bmap *b)
+{
+    for (; b; b = map_overflow(h, b))
+        for (uintptr_t i = 0; i < bucketCnt; i++) {
+            if (b->tophash[i] < minTopHash)
+                continue;
+            if (h->indirectkey)
+                gort_free(*(void **)map_key(h, b, i));
+            if (h->indirectelem)
+                gort_free(*(void **)map_elem(h, b, i));
+        }
+}
+
+void gort_map_free(struct hmap *h)
+{
+    if (!h)
+        return;   /* like free(NULL) */
+    if (map_flags(h) & hashWriting)
+        map_concurrent_writes();
+    /* Nothing may iterate a freed map: whatever an iterator might have
+     * needed goes now. */
+    atomic_store(&h->liveiters, 0);
+    uintptr_t nb = h->buckets ? (uintptr_t)1 << h->B : 0;
+    if (h->indirectkey || h->indirectelem) {
+        for (uintptr_t i = 0; i < nb; i++)
+            freeindirect(h, map_bucket(h, h->buckets, i));
+        if (h->oldbuckets) {
+            uintptr_t nold = (map_flags(h) & sameSizeGrow) ? nb : nb >> 1;
+            for (uintptr_t i = 0; i < nold; i++)   /* evacuated slots are marked, skipped */
+                freeindirect(h, map_bucket(h, h->oldbuckets, i));
+        }
+    }
+    if (h->buckets)
+        retirearray(h, h->buckets, h->B);
+    if (h->oldbuckets)
+        retirearray(h, h->oldbuckets, (map_flags(h) & sameSizeGrow) ? h->B : h->B - 1);
+    reap(h);
+    gort_free(h->graveyard);
+    memset(h, 0, sizeof *h);
+    gort_free(h);
+}
+
+size_t gort_map_len(const struct hmap *h)
+{
+    return h ? h->count : 0;
+}
+
+_Noreturn void map_concurrent_writes(void)
+{
+    gort_fatal("concurrent map writes");
+}
+
+uintptr_t map_hash(const struct hmap *h, const void *key)
+{
+    switch (h->keykind) {
+    case mapKey64: {
+        uint64_t v;
+        memcpy(&v, key, 8);
+        return gort_hash_u64(v, h->hash0);
+    }
+    case mapKey32: {
+        uint32_t v;
+        memcpy(&v, key, 4);
+        return gort_hash_u32(v, h->hash0);
+    }
+    case mapKeyStr: {
+        const gort_string *s = key;
+        return gort_memhash_n(s->str, (size_t)s->len, h->hash0);
+    }
+    default:
+        return h->type->key->hash(h->type->key, key, h->hash0);
+    }
+}
+
+static inline bool keyequal(const struct hmap *h, const void *a, const void *b)
+{
+    return h->type->key->equal(h->type->key, a, b);
+}
+
+/* ------------------------------------------------------------------ */
+/* Growth */
+
+static uintptr_t noldbuckets(const struct hmap *h)
+{
+    uint8_t B = h->B;
+    if (!(map_flags(h) & sameSizeGrow))
+        B--;
+    return (uintptr_t)1 << B;
+}
+
+bool map_needgrow(const struct hmap *h)
+{
+    return !map_growing(h) &&
+           (overloadfactor(h->count + 1, h->B) || toomanyoverflow(h->noverflow, h->B));
+}
+
+void map_hashgrow(struct hmap *h)
+{
+    uint8_t bigger = 1, flags = map_flags(h);
+    if (!overloadfactor(h->count + 1, h->B)) {
+        bigger = 0;
+        flags |= sameSizeGrow;
+    }
+    /* An iterator of the current array becomes one of the old array. */
+    uint8_t f = flags & (uint8_t)~(iterator | oldIterator);
+    if (flags & iterator)
+        f |= oldIterator;
+    h->oldbuckets = h->buckets;
+    h->buckets = map_newarray(h, h->B + bigger);
+    h->B += bigger;
+    h->nevacuate = 0;
+    h->noverflow = 0;
+    map_setflags(h, f);
+}
+
+struct bmap *map_newoverflow(struct hmap *h, struct bmap *b)
+{
+    struct bmap *ovf = gort_calloc(1, h->bucketsize);
+    h->noverflow++;
+    *map_overflowp(h, b) = ovf;
+    return ovf;
+}
+
+struct evacdst {
+    struct bmap *b;
+    uintptr_t    i;
+};
+
+static void evacuate(struct hmap *h, uintptr_t oldbucket)
+{
+    struct bmap *b = map_bucket(h, h->oldbuckets, oldbucket);
+    uintptr_t newbit = noldbuckets(h);
+    bool samesize = map_flags(h) & sameSizeGrow;
+    if (!map_evacuated(b)) {
+        struct evacdst xy[2] = {
+            { map_bucket(h, h->buckets, oldbucket), 0 },
+            { samesize ? NULL : map_bucket(h, h->buckets, oldbucket + newbit), 0 },
+        };
+        for (; b; b = map_overflow(h, b)) {
+            for (uintptr_t i = 0; i < bucketCnt; i++) {
+                uint8_t top = b->tophash[i];
+                if (map_isempty(top)) {
+                    b->tophash[i] = evacuatedEmpty;
+                    continue;
+                }
+                if (top < minTopHash)
+                    gort_fatal("bad map state: tophash %u during evacuation", top);
+                void *k = map_key(h, b, i);
+                void *k2 = h->indirectkey ? *(void **)k : k;
+                uint8_t usey = 0;
+                if (!samesize) {
+                    uintptr_t hash = map_hash(h, k2);
+                    if (!h->type->reflexivekey && !keyequal(h, k2, k2)) {
+                        /* NaN: its hash is random, so it cannot tell where
+                         * it goes; the low bit of the old tophash does (the
+                         * iterator uses the same rule), and a fresh random
+                         * tophash keeps NaNs spread. */
+                        usey = top & 1;
+                        top = map_tophash(hash);
+                    } else if (hash & newbit) {
+                        usey = 1;
+                    }
+                }
+                b->tophash[i] = evacuatedX + usey;
+                struct evacdst *d = &xy[usey];
+                if (d->i == bucketCnt) {
+                    d->b = map_newoverflow(h, d->b);
+                    d->i = 0;
+                }
+                d->b->tophash[d->i] = top;
+                memcpy(map_key(h, d->b, d->i), k, h->keysize);
+                memcpy(map_elem(h, d->b, d->i), map_elem(h, b, i), h->elemsize);
+                d->i++;
+            }
+        }
+        /* The old bucket keeps its keys and elems: an iterator may still
+         * read them (Go clears them only for the garbage collector). */
+    }
+    if (oldbucket == h->nevacuate) {
+        /* Advance the mark past every evacuated bucket (at most 1024, to
+         * bound the work of one write). */
+        h->nevacuate++;
+        uintptr_t stop = h->nevacuate + 1024;
+        if (stop > newbit)
+            stop = newbit;
+        while (h->nevacuate != stop && map_evacuated(map_bucket(h, h->oldbuckets, h->nevacuate)))
+            h->nevacuate++;
+        if (h->nevacuate == newbit) {
+            struct bmap *old = h->oldbuckets;
+            h->oldbuckets = NULL;
+            map_setflags(h, map_flags(h) & (uint8_t)~sameSizeGrow);
+            retirearray(h, old, (uint8_t)__builtin_ctzll(newbit));
+        }
+    }
+}
+
+void map_growwork(struct hmap *h, uintptr_t bucket)
+{
+    /* The old bucket the caller is about to use, then one more so the
+     * grow finishes. */
+    evacuate(h, bucket & (noldbuckets(h) - 1));
+    if (map_growing(h))
+        evacuate(h, h->nevacuate);
+}
+
+/* ------------------------------------------------------------------ */
+/* Lookup */
+
+static void *lookup(struct hmap *h, const void *key, void **kout)
+{
+    if (map_flags(h) & hashWriting)
+        gort_fatal("concurrent map read and map write");
+    uintptr_t hash = map_hash(h, key);
+    uintptr_t m = map_bucketmask(h->B);
+    struct bmap *b = map_bucket(h, h->buckets, hash & m);
+    if (h->oldbuckets) {
+        if (!(map_flags(h) & sameSizeGrow))
+            m >>= 1;
+        struct bmap *oldb = map_bucket(h, h->oldbuckets, hash & m);
+        if (!map_evacuated(oldb))
+            b = oldb;
+    }
+    uint8_t top = map_tophash(hash);
+    for (; b; b = map_overflow(h, b)) {
+        for (uintptr_t i = 0; i < bucketCnt; i++) {
+            if (b->tophash[i] != top) {
+                if (b->tophash[i] == emptyRest)
+                    return NULL;
+                continue;
+            }
+            void *k = map_key(h, b, i);
+            if (h->indirectkey)
+                k = *(void **)k;
+            if (keyequal(h, key, k)) {
+                void *e = map_elem(h, b, i);
+                if (h->indirectelem)
+                    e = *(void **)e;
+                if (kout)
+                    *kout = k;
+                return e;
+            }
+        }
+    }
+    return NULL;
+}
+
+void *gort_map_get(struct hmap *h, const void *key)
+{
+    if (__builtin_expect(!h || !key, 0))
+        gort_badcall("gort_map_get", "NULL %s", h ? "key pointer" : "map");
+    if (h->count == 0)
+        return NULL;   /* before hashing: an empty map costs nothing */
+    switch (h->keykind) {
+    case mapKey64: {
+        uint64_t v;
+        memcpy(&v, key, 8);
+        return map_get64(h, v);
+    }
+    case mapKey32: {
+        uint32_t v;
+        memcpy(&v, key, 4);
+        return map_get32(h, v);
+    }
+    case mapKeyStr:
+        return map_getstr(h, *(const gort_string *)key);
+    default:
+        return lookup(h, key, NULL);
+    }
+}
+
+/* ------------------------------------------------------------------ */
+/* Insert and update */
+
+static void *assign(struct hmap *h, const void *key)
+{
+    uintptr_t hash = map_hash(h, key);
+    /* Set after hashing: a hash function that panics leaves the map
+     * writable (Go's order). */
+    map_setflags(h, map_flags(h) ^ hashWriting);
+    if (!h->buckets)
+        h->buckets = map_newarray(h, h->B);
+again:;
+    uintptr_t bucket = hash & map_bucketmask(h->B);
+    if (map_growing(h))
+        map_growwork(h, bucket);
+    struct bmap *b = map_bucket(h, h->buckets, bucket);
+    uint8_t top = map_tophash(hash);
+    uint8_t *inserti = NULL;
+    void *insertk = NULL, *elem = NULL;
+    for (;;) {
+        for (uintptr_t i = 0; i < bucketCnt; i++) {
+            if (b->tophash[i] != top) {
+                if (map_isempty(b->tophash[i]) && !inserti) {
+                    inserti = &b->tophash[i];
+                    insertk = map_key(h, b, i);
+                    elem = map_elem(h, b, i);
+                }
+                if (b->tophash[i] == emptyRest)
+                    goto notfound;
+                continue;
+            }
+            void *k = map_key(h, b, i);
+            if (h->indirectkey)
+                k = *(void **)k;
+            if (!keyequal(h, key, k))
+                continue;
+            /* Already there: +0 replaces -0, as in Go. */
+            if (h->type->needkeyupdate)
+                memcpy(k, key, h->type->key->size);
+            elem = map_elem(h, b, i);
+            goto done;
+        }
+        struct bmap *ovf = map_overflow(h, b);
+        if (!ovf)
+            break;
+        b = ovf;
+    }
+notfound:
+    /* Growing invalidates every slot found so far: start over. */
+    if (map_needgrow(h)) {
+        map_hashgrow(h);
+        goto again;
+    }
+    if (!inserti) {
+        struct bmap *nb = map_newoverflow(h, b);
+        inserti = &nb->tophash[0];
+        insertk = map_key(h, nb, 0);
+        elem = map_elem(h, nb, 0);
+    }
+    if (h->indirectkey) {
+        void *kmem = gort_malloc(h->type->key->size);
+        *(void **)insertk = kmem;
+        insertk = kmem;
+    }
+    if (h->indirectelem)
+        *(void **)elem = gort_calloc(1, h->type->elem->size);
+    memcpy(insertk, key, h->type->key->size);
+    *inserti = top;
+    h->count++;
+done:
+    if (!(map_flags(h) & hashWriting))
+        map_concurrent_writes();
+    map_setflags(h, map_flags(h) & (uint8_t)~hashWriting);
+    if (h->indirectelem)
+        elem = *(void **)elem;
+    return elem;
+}
+
+void *gort_map_set(struct hmap *h, const void *key, const void *elem)
+{
+    if (__builtin_expect(!h || !key, 0))
+        gort_badcall("gort_map_set", "NULL %s", h ? "key pointer" : "map");
+    if (map_flags(h) & hashWriting)
+        map_concurrent_writes();
+    void *slot;
+    switch (h->keykind) {
+    case mapKey64: {
+        uint64_t v;
+        memcpy(&v, key, 8);
+        slot = map_set64(h, v);
+        break;
+    }
+    case mapKey32: {
+        uint32_t v;
+        memcpy(&v, key, 4);
+        slot = map_set32(h, v);
+        break;
+    }
+    case mapKeyStr:
+        slot = map_setstr(h, *(const gort_string *)key);
+        break;
+    default:
+        slot = assign(h, key);
+        break;
+    }
+    size_t n = h->type->elem->size;
+    if (elem)
+        memcpy(slot, elem, n);
+    else
+        memset(slot, 0, n);
+    if (docheck)
+        gort_map_check(h);
+    return slot;
+}
+
+/* ------------------------------------------------------------------ */
+/* Delete */
+
+/* Slot i of b (chain starting at borig) was just emptied: mark it, and
+ * turn a run of emptyOne at the end of the chain into emptyRest so that
+ * lookups stop early. */
+void map_deleted(struct hmap *h, struct bmap *b, struct bmap *borig, uintptr_t i)
+{
+    b->tophash[i] = emptyOne;
+    if (i == bucketCnt - 1) {
+        struct bmap *ovf = map_overflow(h, b);
+        if (ovf && ovf->tophash[0] != emptyRest)
+            goto notlast;
+    } else if (b->tophash[i + 1] != emptyRest) {
+        goto notlast;
+    }
+    for (;;) {
+        b->tophash[i] = emptyRest;
+        if (i == 0) {
+            if (b == borig)
+                break;
+            struct bmap *c = b;
+            for (b = borig; map_overflow(h, b) != c; b = map_overflow(h, b))
+                ;
+            i = bucketCnt - 1;
+        } else {
+            i--;
+        }
+        if (b->tophash[i] != emptyOne)
+            break;
+    }
+notlast:
+    h->count--;
+    /* A fresh seed when the map empties: an attacker who found colliding
+     * keys must start over (Go's rule). */
+    if (h->count == 0)
+        h->hash0 = (uintptr_t)gort_rand64();
+}
+
+static bool del(struct hmap *h, const void *key)
+{
+    uintptr_t hash = map_hash(h, key);
+    map_setflags(h, map_flags(h) ^ hashWriting);
+    bool found = false;
+    uintptr_t bucket = hash & map_bucketmask(h->B);
+    if (map_growing(h))
+        map_growwork(h, bucket);
+    struct bmap *b = map_bucket(h, h->buckets, bucket), *borig = b;
+    uint8_t top = map_tophash(hash);
+    for (; b; b = map_overflow(h, b)) {
+        for (uintptr_t i = 0; i < bucketCnt; i++) {
+            if (b->tophash[i] != top) {
+                if (b->tophash[i] == emptyRest)
+                    goto out;
+                continue;
+            }
+            void *k = map_key(h, b, i);
+            void *k2 = h->indirectkey ? *(void **)k : k;
+            if (!keyequal(h, key, k2))
+                continue;
+            if (h->indirectkey)
+                map_retire(h, k2);
+            if (h->indirectelem)
+                map_retire(h, *(void **)map_elem(h, b, i));
+            map_deleted(h, b, borig, i);
+            found = true;
+            goto out;
+        }
+    }
+out:
+    if (!(map_flags(h) & hashWriting))
+        map_concurrent_writes();
+    map_setflags(h, map_flags(h) & (uint8_t)~hashWriting);
+    return found;
+}
+
+bool gort_map_delete(struct hmap *h, const void *key)
+{
+    if (__builtin_expect(!h || !key, 0))
+        gort_badcall("gort_map_delete", "NULL %s", h ? "key pointer" : "map");
+    if (map_flags(h) & hashWriting)
+        map_concurrent_writes();
+    if (h->count == 0)
+        return false;
+    bool found;
+    switch (h->keykind) {
+    case mapKey64: {
+        uint64_t v;
+        memcpy(&v, key, 8);
+        found = map_del64(h, v);
+        break;
+    }
+    case mapKey32: {
+        uint32_t v;
+        memcpy(&v, key, 4);
+        found = map_del32(h, v);
+        break;
+    }
+    case mapKeyStr:
+        found = map_delstr(h, *(const gort_string *)key);
+        break;
+    default:
+        found = del(h, key);
+        break;
+    }
+    if (docheck)
+        gort_map_check(h);
+    return found;
+}
+
+/* ------------------------------------------------------------------ */
+/* Iteration (Go's mapiterinit / mapiternext) */
+
+enum { noCheck = ~(uintptr_t)0 };
+/* hiter.reserved: the iterator's part in hmap.liveiters. */
+enum { iterIdle = 0, iterLive = 1, iterDone = 2 };
+
+void gort_map_iter_init(gort_map_iter *it, struct hmap *h)
+{
+    if (!it)
+        gort_badcall("gort_map_iter_init", "NULL iterator");
+    memset(it, 0, sizeof *it);
+    it->h = h;
+    it->reserved = iterDone;
+    if (!h || h->count == 0)
+        return;   /* nothing to return; a NULL map iterates as empty, as in Go */
+    if (map_flags(h) & hashWriting)
+        gort_fatal("concurrent map iteration and map write");
+    atomic_fetch_add_explicit(&h->liveiters, 1, memory_order_acq_rel);
+    it->reserved = iterLive;
+    it->B = h->B;
+    it->buckets = h->buckets;
+    uint64_t r = gort_rand64();
+    it->startbucket = (uintptr_t)r & map_bucketmask(h->B);
+    it->offset = (uint8_t)((r >> h->B) & (bucketCnt - 1));
+    it->bucket = it->startbucket;
+    it->checkbucket = noCheck;
+    __atomic_fetch_or(&h->flags, iterator | oldIterator, __ATOMIC_RELAXED);
+}
+
+static bool iterdone(gort_map_iter *it, void **key, void **elem)
+{
+    if (it->reserved == iterLive) {
+        it->reserved = iterDone;
+        struct hmap *h = it->h;
+        if (atomic_fetch_sub_explicit(&h->liveiters, 1, memory_order_acq_rel) == 1)
+            reap(h);
+    }
+    it->key = it->elem = NULL;
+    if (key)
+        *key = NULL;
+    if (elem)
+        *elem = NULL;
+    return false;
+}
+
+bool gort_map_next(gort_map_iter *it, void **key, void **elem)
+{
+    if (!it)
+        gort_badcall("gort_map_next", "NULL iterator");
+    if (it->reserved != iterLive)
+        return iterdone(it, key, elem);
+    struct hmap *h = it->h;
+    if (map_flags(h) & hashWriting)
+        gort_fatal("concurrent map iteration and map write");
+    uintptr_t bucket = it->bucket;
+    struct bmap *b = it->bptr;
+    uintptr_t i = it->i;
+    uintptr_t checkbucket = it->checkbucket;
+next:
+    if (!b) {
+        if (bucket == it->startbucket && it->wrapped)
+            return iterdone(it, key, elem);
+        if (map_growing(h) && it->B == h->B) {
+            /* Started during this grow, which is not done: read the old
+             * bucket if it still holds the data. */
+            uintptr_t oldbucket = bucket & (noldbuckets(h) - 1);
+            b = map_bucket(h, h->oldbuckets, oldbucket);
+            if (!map_evacuated(b)) {
+                checkbucket = bucket;
+            } else {
+                b = map_bucket(h, it->buckets, bucket);
+                checkbucket = noCheck;
+            }
+        } else {
+            b = map_bucket(h, it->buckets, bucket);
+            checkbucket = noCheck;
+        }
+        bucket++;
+        if (bucket == ((uintptr_t)1 << it->B)) {
+            bucket = 0;
+            it->wrapped = 1;
+        }
+        i = 0;
+    }
+    for (; i < bucketCnt; i++) {
+        uintptr_t offi = (i + it->offset) & (bucketCnt - 1);
+        uint8_t top = b->tophash[offi];
+        if (map_isempty(top) || top == evacuatedEmpty)
+            continue;
+        void *k = map_key(h, b, offi);
+        if (h->indirectkey)
+            k = *(void **)k;
+        void *e = map_elem(h, b, offi);
+        if (checkbucket != noCheck && !(map_flags(h) & sameSizeGrow)) {
+            /* An old bucket splits into two new ones; this pass is for
+             * new bucket checkbucket only: skip the other half's keys. */
+            if (h->type->reflexivekey || keyequal(h, k, k)) {
+                uintptr_t hash = map_hash(h, k);
+                if ((hash & map_bucketmask(it->B)) != checkbucket)
+                    continue;
+            } else if ((checkbucket >> (it->B - 1)) != (uintptr_t)(top & 1)) {
+                continue;   /* NaN: evacuate's rule */
+            }
+        }
+        if ((top != evacuatedX && top != evacuatedY) ||
+            !(h->type->reflexivekey || keyequal(h, k, k))) {
+            /* The data here is current. */
+            if (h->indirectelem)
+                e = *(void **)e;
+            it->key = k;
+            it->elem = e;
+        } else {
+            /* Moved since the iterator started: the current entry, if
+             * the key still exists. */
+            void *rk = NULL;
+            void *re = lookup(h, k, &rk);
+            if (!re)
+                continue;
+            it->key = rk;
+            it->elem = re;
+        }
+        it->bucket = bucket;
+        it->bptr = b;
+        it->i = (uint8_t)(i + 1);
+        it->checkbucket = checkbucket;
+        if (key)
+            *key = it->key;
+        if (elem)
+            *elem = it->elem;
+        return true;
+    }
+    b = map_overflow(h, b);
+    i = 0;
+    goto next;
+}
+
+/* ------------------------------------------------------------------ */
+/* The invariant checker (seed hashmap.c's check). */
+
+#define CHECK(cond, ...)                                                    \
+    do {                                                                    \
+        if (!(cond))                                                        \
+            gort_fatal("gort_map_check: " __VA_ARGS__);                     \
+    } while (0)
+
+static void checkchain(const struct hmap *hc, struct bmap *b, uintptr_t bucket,
+                       uintptr_t mask, bool old, uintptr_t *live, uint32_t *novf)
+{
+    struct hmap *h = (struct hmap *)hc;
+    bool rest = false;
+    bool evac = old && map_evacuated(b);
+    for (int depth = 0; b; b = map_overflow(h, b), depth++) {
+        if (depth > 0 && novf)
+            (*novf)++;
+        for (uintptr_t i = 0; i < bucketCnt; i++) {
+            uint8_t top = b->tophash[i];
+            if (evac) {
+                CHECK(top >= evacuatedX && top <= evacuatedEmpty,
+                      "old bucket %zu: evacuated bucket has tophash %u", (size_t)bucket, top);
+                continue;
+            }
+            CHECK(top < evacuatedX || top >= minTopHash,
+                  "bucket %zu%s: evacuation mark %u in a bucket not evacuated",
+                  (size_t)bucket, old ? " (old)" : "", top);
+            if (rest) {
+                CHECK(top == emptyRest, "bucket %zu: slot after emptyRest holds %u",
+                      (size_t)bucket, top);
+                continue;
+            }
+            if (top == emptyRest) {
+                rest = true;
+                continue;
+            }
+            if (top == emptyOne)
+                continue;
+            (*live)++;
+            void *k = map_key(h, b, i);
+            if (h->indirectkey)
+                k = *(void **)k;
+            if (!h->type->reflexivekey && !keyequal(h, k, k))
+                continue;   /* NaN: random hash, never found */
+            uintptr_t hash = map_hash(h, k);
+            CHECK((hash & mask) == bucket, "key in bucket %zu hashes to bucket %zu",
+                  (size_t)bucket, (size_t)(hash & mask));
+            CHECK(map_tophash(hash) == top, "bucket %zu slot %zu: tophash %u, key's is %u",
+                  (size_t)bucket, (size_t)i, top, map_tophash(hash));
+            void *e = map_elem(h, b, i);
+            if (h->indirectelem)
+                e = *(void **)e;
+            CHECK(lookup(h, k, NULL) == e, "bucket %zu slot %zu: lookup finds another entry",
+                  (size_t)bucket, (size_t)i);
+        }
+    }
+}
+
+void gort_map_check(const struct hmap *h)
+{
+    CHECK(h, "NULL map");
+    CHECK(!(map_flags(h) & hashWriting), "hashWriting set");
+    if (!h->buckets) {
+        CHECK(h->count == 0 && !h->oldbuckets, "no buckets but count %zu", (size_t)h->count);
+        return;
+    }
+    uintptr_t nb = (uintptr_t)1 << h->B, live = 0;
+    uint32_t novf = 0;
+    uintptr_t nold = 0;
+    if (h->oldbuckets) {
+        nold = noldbuckets(h);
+        CHECK(h->nevacuate < nold, "nevacuate %zu >= old buckets %zu",
+              (size_t)h->nevacuate, (size_t)nold);
+        for (uintptr_t i = 0; i < nold; i++) {
+            struct bmap *ob = map_bucket(h, h->oldbuckets, i);
+            CHECK(i >= h->nevacuate || map_evacuated(ob),
+                  "old bucket %zu below nevacuate %zu not evacuated", (size_t)i, (size_t)h->nevacuate);
+            checkchain(h, ob, i, nold - 1, true, &live, NULL);
+        }
+    } else {
+        CHECK(!(map_flags(h) & sameSizeGrow), "sameSizeGrow set while not growing");
+    }
+    for (uintptr_t i = 0; i < nb; i++) {
+        struct bmap *b = map_bucket(h, h->buckets, i);
+        if (h->oldbuckets && !map_evacuated(map_bucket(h, h->oldbuckets, i & (nold - 1))))
+            CHECK(b->tophash[0] == emptyRest && !map_overflow(h, b),
+                  "new bucket %zu filled before its old bucket was evacuated", (size_t)i);
+        checkchain(h, b, i, nb - 1, false, &live, &novf);
+    }
+    CHECK(live == h->count, "count %zu, but %zu live entries", (size_t)h->count, (size_t)live);
+    CHECK(novf == h->noverflow, "noverflow %u, but %u overflow buckets", h->noverflow, novf);
+}
