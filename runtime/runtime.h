@@ -100,6 +100,17 @@ struct g {
     uint32_t       selectdone;   /* select: a case has won (atomic) */
     uint32_t       paniking;
     void          *param;        /* passed by the waker (e.g. the sudog that won) */
+    /* proc.c's own (not part of the debugger contract) */
+    void          *racectx;      /* TSan fiber of this g (sanitizer builds only) */
+    struct gort_defer *deferpool; /* spare defer records, reused */
+};
+
+/* A pending defer (defer.c): fn(arg) or, when fv is set, the closure fv. */
+struct gort_defer {
+    void         (*fn)(void *arg);
+    void          *arg;
+    struct funcval *fv;
+    struct gort_defer *link;     /* next older defer */
 };
 
 /* An OS worker thread. */
@@ -120,6 +131,15 @@ struct m {
     uint64_t       fastrand;
     void          *sigaltstack;
     void          *stackcache;   /* private to stack.c */
+    /* proc.c's own (not part of the debugger contract) */
+    struct m      *idlelink;     /* list of idle m's, under the scheduler lock */
+    struct g      *gfree;        /* dead g's kept for reuse by this m */
+    int32_t        gfreecnt;
+    uint32_t       schedtick;    /* switches done: every 61st looks at the global queue */
+    int32_t        action;       /* what g0 does for the g that just switched away */
+    bool         (*waitunlockf)(struct g *gp, void *arg);
+    void          *waitarg;
+    uintptr_t      g0lo, g0hi;   /* bounds of the thread's own stack (g0) */
 };
 
 /* Every goroutine that ever existed: gort_allgs[0 .. gort_allglen).  Dead

@@ -1,0 +1,199 @@
+/*
+ * stack.c: goroutine stacks.
+ *
+ * Layout.  A stack is [guard page][usable stack], the guard page lowest,
+ * because stacks grow down: running off the bottom touches the guard and
+ * faults, and signal.c reports "fatal error: stack overflow".  The usable
+ * size is GORTSTACKSIZE bytes (default 256 KiB, rounded up to pages).
+ * Memory is reserved with MAP_NORESERVE: an untouched page costs nothing,
+ * so a goroutine that never goes deep costs the one or two pages it
+ * touched, however large its stack is.
+ *
+ * Arenas.  The kernel allows vm.max_map_count (65530) mappings per
+ * process.  mmap + mprotect per stack makes two mappings per goroutine and
+ * fails near 32,000 goroutines.  So stacks are carved from arenas of
+ * ARENA_STACKS stacks (64 MiB of address space at the default size), and
+ * guard pages are installed with madvise(MADV_GUARD_INSTALL) (Linux 6.13+),
+ * which marks the pages as faulting without splitting the mapping: one
+ * mapping per 256 stacks.  Whether the kernel has it is found out once, on
+ * the first arena; without it we fall back to mprotect(PROT_NONE) guards
+ * (correct, but limited by max_map_count to roughly 32,000 live stacks).
+ *
+ * Pools.  A stack of a dead goroutine goes back to its m's cache (up to
+ * CACHE_MAX stacks, no lock: only that m's g0 touches it); beyond that, and
+ * when an m's cache is empty, the global pool under a lock exchanges
+ * CACHE_BATCH stacks at a time.  So creating and finishing goroutines in a
+ * steady state makes no system call.  Pooled stacks are linked through a
+ * small record at the top of each stack (memory the previous goroutine has
+ * touched already).
+ *
+ * proc.c attaches a stack when a goroutine first runs, not when it is
+ * created, so a million queued-but-not-started goroutines cost a million
+ * struct g's and no stacks.
+ */
+#include "proc.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
+#endif
+
+enum {
+    DEFAULT_STACK = 256 << 10,
+    MIN_STACK     = 16 << 10,
+    ARENA_STACKS  = 256,
+    CACHE_MAX     = 32,
+    CACHE_BATCH   = 16,
+};
+
+/* The record a pooled stack carries at its top. */
+struct freestack {
+    struct freestack *next;
+    uintptr_t         lo;          /* usable bottom */
+};
+
+struct stackcache {
+    struct freestack *list;
+    int32_t           n;
+};
+
+static size_t stacksize;           /* usable bytes, page multiple */
+static size_t pagesize;
+static int    guardmode;           /* 0 unknown, 1 madvise, 2 mprotect */
+static gort_lock poollock;
+static struct freestack *pool;     /* global pool, under poollock */
+static int64_t poolcount;
+static uintptr_t arena_next, arena_end;  /* unused slots of the newest arena */
+
+void gort_stack_init(void)
+{
+    pagesize = (size_t)sysconf(_SC_PAGESIZE);
+    stacksize = DEFAULT_STACK;
+    const char *env = getenv("GORTSTACKSIZE");
+    if (env != NULL && *env != '\0') {
+        char *end;
+        errno = 0;
+        unsigned long long v = strtoull(env, &end, 0);
+        if (*end == 'k' || *end == 'K') { v <<= 10; end++; }
+        else if (*end == 'm' || *end == 'M') { v <<= 20; end++; }
+        if (errno != 0 || *end != '\0' || env[0] == '-' || v < MIN_STACK || v > (1ull << 30))
+            gort_badcall("GORTSTACKSIZE", "\"%s\" is not a stack size between %d and %d bytes",
+                         env, MIN_STACK, 1 << 30);
+        stacksize = (size_t)v;
+    }
+    stacksize = (stacksize + pagesize - 1) & ~(pagesize - 1);
+}
+
+size_t gort_stack_size(void)
+{
+    return stacksize;
+}
+
+/* Guard page [p, p + pagesize). */
+static bool install_guard(uintptr_t p)
+{
+    if (guardmode != 2) {
+        if (madvise((void *)p, pagesize, MADV_GUARD_INSTALL) == 0) {
+            guardmode = 1;
+            return true;
+        }
+        if (guardmode == 1)
+            return false;
+        guardmode = 2;          /* kernel without guard regions */
+    }
+    return mprotect((void *)p, pagesize, PROT_NONE) == 0;
+}
+
+/* One new stack from the current arena (a new arena when it is used up).
+ * Called with poollock held. */
+static bool carve(struct gstack *st, uintptr_t *guard)
+{
+    size_t slot = stacksize + pagesize;
+    if (arena_next == arena_end) {
+        size_t len = slot * ARENA_STACKS;
+        void *a = mmap(NULL, len, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+        if (a == MAP_FAILED)
+            return false;
+        arena_next = (uintptr_t)a;
+        arena_end = arena_next + len;
+    }
+    uintptr_t base = arena_next;
+    if (!install_guard(base))
+        return false;
+    arena_next += slot;
+    *guard = base;
+    st->lo = base + pagesize;
+    st->hi = st->lo + stacksize;
+    return true;
+}
+
+static inline struct freestack *rec_of(uintptr_t hi)
+{
+    return (struct freestack *)(hi - sizeof(struct freestack));
+}
+
+static struct stackcache *cacheof(struct m *mp)
+{
+    if (mp->stackcache == NULL)
+        mp->stackcache = gort_calloc(1, sizeof(struct stackcache));
+    return mp->stackcache;
+}
+
+bool gort_stackalloc(struct m *mp, struct gstack *st, uintptr_t *guard)
+{
+    struct stackcache *c = cacheof(mp);
+    if (c->list == NULL) {
+        lock(&poollock);
+        for (int i = 0; i < CACHE_BATCH && pool != NULL; i++) {
+            struct freestack *f = pool;
+            pool = f->next;
+            poolcount--;
+            f->next = c->list;
+            c->list = f;
+            c->n++;
+        }
+        if (c->list == NULL) {
+            bool ok = carve(st, guard);
+            unlock(&poollock);
+            return ok;
+        }
+        unlock(&poollock);
+    }
+    struct freestack *f = c->list;
+    c->list = f->next;
+    c->n--;
+    st->lo = f->lo;
+    st->hi = f->lo + stacksize;
+    *guard = st->lo - pagesize;
+    return true;
+}
+
+void gort_stackfree(struct m *mp, struct gstack *st)
+{
+    struct stackcache *c = cacheof(mp);
+    struct freestack *f = rec_of(st->hi);
+    f->lo = st->lo;
+    f->next = c->list;
+    c->list = f;
+    c->n++;
+    st->lo = st->hi = 0;
+    if (c->n <= CACHE_MAX)
+        return;
+    /* Give a batch back to the global pool so other m's can use it. */
+    lock(&poollock);
+    while (c->n > CACHE_MAX - CACHE_BATCH) {
+        f = c->list;
+        c->list = f->next;
+        c->n--;
+        f->next = pool;
+        pool = f;
+        poolcount++;
+    }
+    unlock(&poollock);
+}
