@@ -72,7 +72,9 @@ struct funcval {
     /* captured variables follow */
 };
 
-/* Calls ((void (*)(struct funcval *))f->fn)(f). */
+/* Calls ((void (*)(struct funcval *))f->fn)(f).  A closure with other
+ * arguments or a result is called the same way, with its own signature:
+ * ((int64_t (*)(struct funcval *, int64_t))f->fn)(f, x). */
 void gort_call(struct funcval *f);
 
 /* ---------------------------------------------------------------------
@@ -134,8 +136,10 @@ struct rtype {
     gort_equalfn         equal;
     const char          *name;
     struct gort_method  *methods;     /* nmethods entries, sorted by name on first use */
-    struct gort_typeonce *once;       /* NULL when nmethods == 0 */
+    struct gort_typeonce *once;       /* sorting state; NULL: methods are given sorted */
 };
+/* Types are identified by the address of their descriptor: two descriptors
+ * of one C type are two types (as two named types in Go). */
 
 extern const struct rtype gort_type_bool, gort_type_int32, gort_type_int64,
     gort_type_uint32, gort_type_uint64, gort_type_float64, gort_type_uintptr,
@@ -163,7 +167,9 @@ bool      gort_memequal(const struct rtype *t, const void *a, const void *b);
 
 /* GORT_DEFINE_TYPE(var, ctype, GORT_METHOD("Name", fn)...) defines
  * `const struct rtype var` describing ctype as plain data.  Use it at file
- * scope, without a storage class (var has external linkage). */
+ * scope, without a storage class (var has external linkage).  Hash and
+ * equality cover every byte, padding included: zero a padded struct with
+ * memset before filling it if it is compared or used as a map key. */
 #define GORT_DEFINE_TYPE(var, ctype, ...)                                   \
     static struct gort_method gort__methods_##var[] = {                     \
         { 0, 0 }, __VA_ARGS__ };                                            \
@@ -193,16 +199,21 @@ struct gort_closurehdr {
 
 /* GORT_CLOSURE(adder, int64_t k;) declares
  *     struct adder { struct funcval fv; int64_t k; };
- * and a type descriptor naming it for debuggers. */
-#define GORT_CLOSURE(name, ...)                                             \
-    struct name { struct funcval fv; __VA_ARGS__ };                         \
+ * and a type descriptor naming it for debuggers.  Use it at file scope.
+ * The anchor, a kept pointer of type struct adder *, makes the compiler
+ * describe the struct in DWARF even when the program never names it in a
+ * variable, so a debugger can always cast a funcval to it. */
+#define GORT_CLOSURE(tag, ...)                                              \
+    struct tag { struct funcval fv; __VA_ARGS__ };                          \
+    __attribute__((used, unused)) static struct tag *const                  \
+    gort__closure_anchor_##tag = 0;                                         \
     __attribute__((used, unused)) static const struct rtype                 \
-    gort__closure_type_##name = {                                           \
-        .size = sizeof(struct name),                                        \
-        .align = _Alignof(struct name),                                     \
+    gort__closure_type_##tag = {                                            \
+        .size = sizeof(struct tag),                                         \
+        .align = _Alignof(struct tag),                                      \
         .kind = GORT_KIND_CLOSURE,                                          \
         .hash = 0, .equal = 0,                                              \
-        .name = "struct " #name,                                            \
+        .name = "struct " #tag,                                             \
     }
 
 void *gort_closure_alloc(const struct rtype *t, void (*fn)(void));
@@ -291,13 +302,15 @@ struct interfacetype {
 };
 
 /* The method table of a (concrete type, interface) pair.  fun[k] is the
- * k-th method of the interface in name order. */
+ * k-th method of the interface in name order.  Made once per pair by the
+ * runtime, never changed or freed afterwards. */
 struct itab {
     const struct interfacetype *inter;
     const struct rtype         *type;
     struct itab                *link;     /* next in the itab cache's bucket */
     uint32_t                    hash;
     uint32_t                    bad;      /* type lacks a method: cached negative result */
+    uint32_t                    nfun;     /* entries in fun (inter->nmhdr) */
     void                      (*fun[])(void);
 };
 
@@ -306,6 +319,11 @@ struct iface {
     void        *data;
 };
 
+/* GORT_DEFINE_INTERFACE(shape_iface, "Shape", "Area", "Name") defines
+ * `const struct interfacetype shape_iface`.  Use it at file scope, without
+ * a storage class: like a type descriptor, an interface type is identified
+ * by its address (the itab cache is keyed by it), so it must live as long
+ * as the program. */
 #define GORT_DEFINE_INTERFACE(var, iname, ...)                              \
     static const char *gort__imethods_##var[] = { __VA_ARGS__ };            \
     static struct gort_typeonce gort__ionce_##var;                          \
@@ -317,13 +335,65 @@ struct iface {
         .nmhdr = sizeof(gort__imethods_##var) / sizeof(const char *),       \
     }
 
+/* Box the value at val (a pointer to a variable of type t).  A pointer
+ * type's value becomes the data word; any other value is copied to the
+ * heap (never freed: gort has no collector) and data points to the copy. */
 struct eface gort_box(const struct rtype *t, const void *val);    /* copies val */
+/* Go's v, ok := e.(T): true and the value in *out when e holds a t (the
+ * same descriptor), else false and *out zeroed.  A nil e holds no type. */
 bool   gort_unbox(struct eface e, const struct rtype *t, void *out);
-/* Panics like Go: "interface conversion: T is not I: missing method M". */
+/* Go's e.(I).  Panics like Go: "interface conversion: T is not I: missing
+ * method M" ("interface is nil, not I" for a nil e). */
 struct iface gort_to_iface(const struct interfacetype *it, struct eface e);
+/* Go's i, ok := e.(I): false and *out nil when e is nil or lacks a method. */
 bool   gort_as_iface(const struct interfacetype *it, struct eface e, struct iface *out);
-/* k-th method of the interface, methods ordered by name */
+/* k-th method of the interface, methods ordered by name.  Call it with the
+ * data word first: ((double (*)(void *))gort_iface_method(i, 0))(i.data). */
 void (*gort_iface_method(struct iface i, int k))(void);
+
+/* Inline fast paths.  A method call through an interface and a concrete
+ * type assertion are a few instructions in Go; a call into the library
+ * would cost more than the work.  So the common case (valid arguments,
+ * a pointer-typed value) is inlined here and everything else goes to the
+ * real functions above, which check their arguments and report misuse.
+ * (gort_call)(f), (gort_unbox)(...), &gort_iface_method etc. name the
+ * real functions. */
+static inline __attribute__((always_inline))
+void (*gort__iface_method_fast(struct iface i, int k))(void)
+{
+    if (__builtin_expect(i.tab != 0 && (uint32_t)k < i.tab->nfun, 1))
+        return i.tab->fun[k];
+    return (gort_iface_method)(i, k);
+}
+#define gort_iface_method(i, k) gort__iface_method_fast((i), (k))
+
+static inline __attribute__((always_inline))
+bool gort__unbox_fast(struct eface e, const struct rtype *t, void *out)
+{
+    if (__builtin_expect(e.type == t && t != 0 && out != 0 &&
+                         t->kind == GORT_KIND_POINTER, 1)) {
+        /* out is a pointer variable (t is a pointer type), but the
+         * compiler cannot know that and would warn about a store past a
+         * smaller object at call sites passing other types; the empty asm
+         * hides where out points.  Costs nothing: one store remains. */
+        void *o = out;
+        __asm__("" : "+r"(o));
+        __builtin_memcpy(o, &e.data, sizeof e.data);
+        return true;
+    }
+    return (gort_unbox)(e, t, out);
+}
+#define gort_unbox(e, t, out) gort__unbox_fast((e), (t), (out))
+
+static inline __attribute__((always_inline))
+void gort__call_fast(struct funcval *f)
+{
+    if (__builtin_expect(f != 0 && f->fn != 0, 1))
+        ((void (*)(struct funcval *))f->fn)(f);
+    else
+        (gort_call)(f);
+}
+#define gort_call(f) gort__call_fast(f)
 
 /* ---------------------------------------------------------------------
  * Sync
