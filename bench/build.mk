@@ -75,3 +75,30 @@ check-bench: $(BENCH_GORT)
 	$(PYTHON) bench/run.py --smoke --bindir $(BENCH_BIN) --timeout 60
 
 CHECK_TARGETS += check-bench
+
+# Issue 7's debugger rows (opt-in: `make bench BENCH=gdb`): go-gdb and
+# gort-gdb are wrappers around bench/gdb/gdbbench.py, which speaks the same
+# protocol; Go's reference extension is golang-1.19-src's runtime-gdb.py.
+GO_GDB_PY := /usr/lib/go-1.19/src/runtime/runtime-gdb.py
+
+$(BENCH_OUT)/gdb/goparked: bench/gdb/goparked.go
+	@mkdir -p $(@D)
+	cd bench/gdb && $(BENCH_GOENV) $(GO119) build -o $(abspath $@) goparked.go
+
+$(BENCH_OUT)/gdb/cparked: bench/gdb/cparked.c $(LIBGORT) runtime/gort.h
+	@mkdir -p $(@D)
+	$(CC) $(CSTD) $(DEBUGFLAGS) $(WARN) -O0 -pthread $(CFLAGS) -Iruntime $< $(LIBGORT) $(LDLIBS_GORT) -o $@
+
+$(BENCH_BIN)/go-gdb: $(BENCH_OUT)/gdb/goparked bench/gdb/gdbbench.py
+	@mkdir -p $(@D)
+	printf '#!/bin/sh\nexec %s %s --impl go --prog %s --ext %s "$$@"\n' \
+	    $(PYTHON) $(abspath bench/gdb/gdbbench.py) $(abspath $<) $(GO_GDB_PY) > $@
+	chmod +x $@
+
+$(BENCH_BIN)/gort-gdb: $(BENCH_OUT)/gdb/cparked bench/gdb/gdbbench.py
+	@mkdir -p $(@D)
+	printf '#!/bin/sh\nexec %s %s --impl gort --prog %s --ext %s "$$@"\n' \
+	    $(PYTHON) $(abspath bench/gdb/gdbbench.py) $(abspath $<) $(abspath gdbplugin/gort-gdb.py) > $@
+	chmod +x $@
+
+bench-build: $(BENCH_BIN)/go-gdb $(BENCH_BIN)/gort-gdb

@@ -19,6 +19,8 @@ glib-map; `floors` holds the floors and OS-thread baselines, shown in the
 
   --filter REGEX   run only workloads whose "AREA/NAME" matches (search,
                    case-insensitive): `make bench BENCH=map`, BENCH=chan, ...
+                   The `gdb` area (issue 7's debugger rows, minutes long)
+                   runs only when named: `make bench BENCH=gdb`.
   --reps N         repetitions (default: env REPS, else 3)
   --smoke          the check mode of `make check-bench`: only gort
                    binaries, one rep, BENCH_SCALE=0.001 unless set, no
@@ -42,6 +44,7 @@ import time
 
 IMPLS = ["gort", "go", "glib", "C"]          # column order
 REFS = ["go", "glib", "C"]
+OPT_IN_AREAS = {"gdb"}                     # run only when --filter names them
 BIN_RE = re.compile(r"^(gort|go|glib)-(\w+)$")
 
 # Display order: issue 2, 3, 4, 5, then floors; anything else after.
@@ -58,6 +61,10 @@ map_iterate_int64 map_insert_str map_insert_str_gcoff map_lookup_str
 SmallStrMap IntMap MegMap MegOneMap MegEqMap MegEmptyMap
 iface_call type_assert_concrete type_assert_iface closure_call
 call_direct_noinline
+gdb_info_goroutines_10k_live gdb_info_goroutines_10k_core
+gdb_info_goroutines_100k_live gdb_info_goroutines_100k_core
+gdb_print_map_100k_live gdb_print_map_100k_core
+gdb_goroutine_all_bt_10k_live gdb_goroutine_all_bt_10k_core
 """.split()
 
 # Targets of issues 2-5: (metric, procs or None for any) -> list of
@@ -91,6 +98,12 @@ TARGETS = {
     ("type_assert_concrete", None): [("go", 1.0)],
     ("type_assert_iface", None): [("go", 1.0)],
     ("closure_call", None): [("go", 1.0)],
+    # issue 7, absolute seconds
+    ("gdb_info_goroutines_100k_core", None): [("abs", 1.0)],
+    ("gdb_print_map_100k_live", None): [("abs", 1.0)],
+    ("gdb_print_map_100k_core", None): [("abs", 1.0)],
+    ("gdb_goroutine_all_bt_10k_live", None): [("abs", 10.0)],
+    ("gdb_goroutine_all_bt_10k_core", None): [("abs", 10.0)],
 }
 
 # Floors the table should show; absent ones are listed as unavailable.
@@ -272,8 +285,11 @@ def main():
                 jobs.setdefault((name, procs), []).append((impl, area, path))
     # A workload is run, in every implementation, when the filter matches
     # AREA/NAME of any of them (BENCH=iface brings the floors' iface_call).
+    # Opt-in areas (the debugger rows take minutes) run only when a filter
+    # names them.
     jobs = {k: v for k, v in jobs.items()
-            if any(a.filter_re.search("%s/%s" % (area, k[0]))
+            if any(a.filter_re.search("%s/%s" % (area, k[0])) and
+                   (a.filter or area not in OPT_IN_AREAS)
                    for _, area, _ in v)}
     if not jobs:
         sys.exit("run.py: no workload matches %r" % a.filter)
