@@ -1,10 +1,137 @@
 /*
- * debuginfo.c: keeps every type of the debugger contract in the DWARF of
- * any program linked with libgort, used or not.  gort_main references
- * gort_debuginfo, so this object is always linked.
- * (The DWARF-contract work completes this file: all contract types and the
- * .debug_gdb_scripts entry.)
+ * debuginfo.c: what a debugger needs from libgort, linked into every
+ * program that uses it.
+ *
+ * Two things live here, and nothing else.
+ *
+ * 1. Every type of the debugger contract (dwarf/contract.def) in DWARF.
+ *    gcc only describes a struct in a compilation unit's DWARF when that
+ *    unit uses it, and the linker only pulls an object out of libgort.a
+ *    when a symbol of it is needed.  A program that only uses maps would
+ *    otherwise carry no struct g, and one that never selects no struct
+ *    sudog.  So this file names every contract type in one static table
+ *    (a pointer to a complete struct or enum is enough for gcc to emit its
+ *    full definition), and gort.h makes every file that includes it refer
+ *    to gort_debuginfo, which pulls this object into the link.  gort_main
+ *    refers to it too.  `gort-dwarf check` and the tests verify the result
+ *    on every sample, including one that never calls gort_main.
+ *
+ * 2. The .debug_gdb_scripts entry, so that gdb loads the extension by
+ *    itself (given `add-auto-load-safe-path` for the program).  It is one
+ *    inline-script entry (kind 4): a few lines of Python that source the
+ *    first gort-gdb.py found in a list of directories baked in at compile
+ *    time by the Makefile (GORT_GDB_DIRS, colon-separated): the build
+ *    tree's gdbplugin/ for the libgort under build/, $(PREFIX)/share/gort
+ *    first for the libgort that `make install` installs.  An inline entry
+ *    rather than a file entry because gdb warns about every file entry it
+ *    cannot find, and a file entry needs the script's directory, not the
+ *    program's, in the safe path.  The section is "MS" (mergeable strings,
+ *    entry size 1) so identical entries from several objects collapse into
+ *    one.  The loader does nothing when the `gort` package is already
+ *    imported (a second objfile with the entry, or a `source` by hand), so
+ *    loading twice is harmless; `source DIR/share/gort/gort-gdb.py` stays
+ *    the fallback when auto-loading is off or the linker dropped the
+ *    section.
+ *
+ * Constants (goroutine states, wait reasons, kinds, tophash marks, map
+ * flags) are C enums in the headers; DWARF carries enumerators, so the
+ * tools read their values from the program itself and never copy numbers.
  */
 #include "runtime.h"
+#include "alg.h"
 
-const void *const gort_debuginfo[] = { 0 };
+#if __has_include("chan.h")
+#include "chan.h"
+#define GORT_HAVE_CHAN_H 1
+#endif
+#if __has_include("map.h")
+#include "map.h"
+#define GORT_HAVE_MAP_H 1
+#endif
+#if __has_include("defer.h")
+#include "defer.h"
+#endif
+
+/* One member per contract type.  Pointers, not values: some types end in a
+ * flexible array (itab), some are only complete in one header.  The table
+ * is never read; `used` keeps it (and so its DWARF) at every -O level. */
+struct gort_debuginfo_types {
+    /* goroutines and threads */
+    struct g              *g;
+    struct m              *m;
+    struct gobuf          *gobuf;
+    struct gstack         *gstack;
+    struct gort_defer     *defer;
+    enum gstatus          *gstatus;
+    enum waitreason       *waitreason;
+    /* wait lists and sync */
+    struct sudog          *sudog;
+    struct waitq          *waitq;
+    struct gort_mutex     *mutex;
+    struct gort_waitgroup *waitgroup;
+    struct timer          *timer;
+    /* types, interfaces, closures, strings */
+    struct rtype          *rtype;
+    enum gort_kind        *kind;
+    struct gort_method    *method;
+    struct interfacetype  *interfacetype;
+    struct itab           *itab;
+    struct iface          *iface;
+    struct eface          *eface;
+    struct funcval        *funcval;
+    struct gort_closurehdr *closurehdr;
+    gort_string           *string;
+    /* channels and maps: complete when their headers are there */
+    struct hchan          *hchan;
+    struct hmap           *hmap;
+    struct hiter          *hiter;
+#ifdef GORT_HAVE_CHAN_H
+    struct chantype       *chantype;
+    enum chandir          *chandir;
+#endif
+#ifdef GORT_HAVE_MAP_H
+    struct bmap           *bmap;
+    struct maptype        *maptype;
+    enum tophash_mark     *tophash_mark;
+    enum hmap_flag        *hmap_flag;
+    enum hmap_const       *hmap_const;
+    enum map_keykind      *map_keykind;
+#endif
+};
+
+__attribute__((used))
+static const struct gort_debuginfo_types gort_debuginfo_types;
+
+/* The symbol the rest of the runtime and gort.h refer to, so the linker
+ * takes this object.  Its content does not matter. */
+const void *const gort_debuginfo[] = { &gort_debuginfo_types };
+
+/* ------------------------------------------------------------------ */
+/* .debug_gdb_scripts: the auto-load entry (see the top of the file). */
+
+#ifndef GORT_GDB_DIRS
+#error "GORT_GDB_DIRS (where gort-gdb.py may be, colon-separated) comes from the Makefile"
+#endif
+
+/* The Python below goes into an assembler string: no double quotes and no
+ * backslashes in it, one .ascii per line.  It must never raise: gdb would
+ * print a traceback at every program load. */
+#define GORT_PY(line) ".ascii \"" line "\\n\"\n"
+
+__asm__(
+    ".pushsection \".debug_gdb_scripts\", \"MS\",@progbits,1\n"
+    ".byte 4\n"                                 /* inline Python script */
+    GORT_PY("gort-gdb-autoload")                /* its name: no spaces */
+    GORT_PY("import os, sys")
+    GORT_PY("if 'gort' not in sys.modules:")
+    GORT_PY("    _gort_dirs = '" GORT_GDB_DIRS "'.split(':')")
+    GORT_PY("    _gort_found = [d for d in _gort_dirs if os.path.isfile(os.path.join(d, 'gort-gdb.py'))]")
+    GORT_PY("    if _gort_found:")
+    GORT_PY("        try:")
+    GORT_PY("            gdb.execute('source ' + os.path.join(_gort_found[0], 'gort-gdb.py'))")
+    GORT_PY("        except Exception as _gort_e:")
+    GORT_PY("            gdb.write('gort: loading the extension failed: %s' % _gort_e + chr(10), gdb.STDERR)")
+    GORT_PY("    else:")
+    GORT_PY("        gdb.write('gort: gort-gdb.py not found in ' + ', '.join(_gort_dirs) + '; source it by hand' + chr(10), gdb.STDERR)")
+    ".byte 0\n"
+    ".popsection\n");

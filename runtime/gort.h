@@ -25,6 +25,15 @@
 extern "C" {
 #endif
 
+/* Every file that includes this header refers to gort_debuginfo, so the
+ * linker takes runtime/debuginfo.o (every runtime type in DWARF, gdb's
+ * auto-load entry) into any program linked with libgort, whatever part of
+ * the runtime it uses.  An undefined symbol only: no code, no data.
+ * Define GORT_NO_DEBUGINFO_REF to include the header without libgort. */
+#ifndef GORT_NO_DEBUGINFO_REF
+__asm__(".globl gort_debuginfo");
+#endif
+
 struct funcval;
 struct rtype;
 struct hmap;
