@@ -57,6 +57,7 @@ include runtime/build.mk
 -include gdbplugin/build.mk
 -include samples/build.mk
 -include tests/build.mk
+-include dwarf/core.mk
 -include bench/build.mk
 
 all: $(ALL_TARGETS)

@@ -1,0 +1,339 @@
+/*
+ * gwalk.c: the goroutine table, read fast and read carefully.
+ *
+ * gort_allgs[0 .. gort_allglen) holds every g that ever existed (dead ones
+ * are reused).  The array is read in one block, then each g in one read of
+ * sizeof(struct g) bytes; every field is then taken from that buffer at its
+ * DWARF offset.  With the core mmap'd that is two memcpy's per goroutine.
+ *
+ * The innermost user frame is found by walking frame pointers from the
+ * saved context (sched.pc, sched.bp): each frame is [bp] = caller's bp,
+ * [bp+8] = return address.  libgort and the samples are built with frame
+ * pointers (Makefile: DEBUGFLAGS), so this is exact for the frames we care
+ * about, and it costs a few reads per goroutine where a CFI unwind costs
+ * thousands of instructions.  Every step checks bp lies inside the
+ * goroutine's own stack and grows upward, so garbage ends the walk.
+ * Symbolisation is cached per pc (target.c): 100,000 goroutines parked at
+ * the same call site cost one lookup.  Full backtraces (bt) use CFI.
+ *
+ * A goroutine running on an OS thread at the time of the core has a stale
+ * sched; its frames come from its thread (m->procid) instead.
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "core.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* Offsets of everything read from a g, resolved once. */
+struct goffs {
+    int64_t size, sp, pc, bp, lo, hi, goid, status, reason, since, waiting, waitobj, m,
+        startpc, gopc, parent;
+    int64_t status_sz, reason_sz, goid_sz, since_sz, parent_sz;
+    int64_t m_procid, m_curg, m_procid_sz;
+    int64_t s_g, s_c, s_obj, s_elem, s_waitlink, s_isselect, s_size;
+};
+
+static int64_t rd(const unsigned char *buf, int64_t off, int64_t size)
+{
+    switch (size) {
+    case 1: { int8_t v; memcpy(&v, buf + off, 1); return v; }
+    case 2: { int16_t v; memcpy(&v, buf + off, 2); return v; }
+    case 4: { int32_t v; memcpy(&v, buf + off, 4); return v; }
+    default: { int64_t v; memcpy(&v, buf + off, 8); return v; }
+    }
+}
+
+static bool offsets(const struct layout *l, struct goffs *o)
+{
+    int64_t sched = lay_off(l, "g", "sched"), stack = lay_off(l, "g", "stack");
+    o->size = lay_size(l, "g");
+    o->sp = sched + lay_off(l, "gobuf", "sp");
+    o->pc = sched + lay_off(l, "gobuf", "pc");
+    o->bp = sched + lay_off(l, "gobuf", "bp");
+    o->lo = stack + lay_off(l, "gstack", "lo");
+    o->hi = stack + lay_off(l, "gstack", "hi");
+    o->goid = lay_off(l, "g", "goid");
+    o->goid_sz = lay_fsize(l, "g", "goid");
+    o->status = lay_off(l, "g", "atomicstatus");
+    o->status_sz = lay_fsize(l, "g", "atomicstatus");
+    o->reason = lay_off(l, "g", "waitreason");
+    o->reason_sz = lay_fsize(l, "g", "waitreason");
+    o->since = lay_off(l, "g", "waitsince");
+    o->since_sz = lay_fsize(l, "g", "waitsince");
+    o->waiting = lay_off(l, "g", "waiting");
+    o->waitobj = lay_off(l, "g", "waitobj");
+    o->m = lay_off(l, "g", "m");
+    o->startpc = lay_off(l, "g", "startpc");
+    o->gopc = lay_off(l, "g", "gopc");
+    o->parent = lay_off(l, "g", "parentgoid");
+    o->parent_sz = lay_fsize(l, "g", "parentgoid");
+    o->m_procid = lay_off(l, "m", "procid");
+    o->m_procid_sz = lay_fsize(l, "m", "procid");
+    o->m_curg = lay_off(l, "m", "curg");
+    o->s_size = lay_size(l, "sudog");
+    o->s_g = lay_off(l, "sudog", "g");
+    o->s_c = lay_off(l, "sudog", "c");
+    o->s_obj = lay_off(l, "sudog", "obj");
+    o->s_elem = lay_off(l, "sudog", "elem");
+    o->s_waitlink = lay_off(l, "sudog", "waitlink");
+    o->s_isselect = lay_off(l, "sudog", "isSelect");
+    /* layout_load already refused a binary lacking any of these; this is
+     * the check that sizes are sane (a field inside its struct). */
+    int64_t g_fields[] = { o->sp, o->pc, o->bp, o->lo, o->hi, o->goid, o->status, o->reason,
+                           o->since, o->waiting, o->waitobj, o->m, o->startpc, o->gopc,
+                           o->parent };
+    for (size_t i = 0; i < sizeof g_fields / sizeof g_fields[0]; i++)
+        if (g_fields[i] < 0 || g_fields[i] + 8 > o->size)
+            return false;
+    int64_t s_fields[] = { o->s_g, o->s_c, o->s_obj, o->s_elem, o->s_waitlink, o->s_isselect };
+    for (size_t i = 0; i < sizeof s_fields / sizeof s_fields[0]; i++)
+        if (s_fields[i] < 0 || s_fields[i] + 1 > o->s_size)
+            return false;
+    return o->size > 0 && o->size < 65536 && o->m_procid >= 0 && o->m_curg >= 0 &&
+           o->m_procid_sz > 0 && o->m_procid_sz <= 8;
+}
+
+uint64_t fp_user_frame(struct target *t, uint64_t pc, uint64_t bp, uint64_t lo,
+                       uint64_t hi, bool *activation)
+{
+    for (int i = 0; i < LIMIT_FP_FRAMES && pc; i++) {
+        const struct frameinfo *fi = target_frame(t, pc, i == 0);
+        if (fi->user) {
+            *activation = i == 0;
+            return pc;
+        }
+        if (bp < lo || bp > hi - 16 || (bp & 7) || hi < 16)
+            break;
+        uint64_t nbp, ret;
+        if (!mem_u64(&t->mem, bp, &nbp) || !mem_u64(&t->mem, bp + 8, &ret))
+            break;
+        if (nbp != 0 && nbp <= bp)
+            break;      /* frames must move up the stack: a loop or garbage */
+        pc = ret;
+        bp = nbp;
+    }
+    return 0;
+}
+
+static const char *state_name(const struct layout *l, int64_t st)
+{
+    static const struct { const char *e, *word; } names[] = {
+        { "Gidle", "idle" },       { "Grunnable", "runnable" }, { "Grunning", "running" },
+        { "Gsyscall", "syscall" }, { "Gwaiting", "waiting" },   { "Gdead", "dead" },
+    };
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
+        int64_t v;
+        if (lay_enum(l, "gstatus", names[i].e, &v) && v == st)
+            return names[i].word;
+    }
+    return NULL;
+}
+
+/* Wait reason words, from gort_waitreason_strings[] in the core (what the
+ * runtime itself prints), else the enumerator's name. */
+static const char *reason_word(struct target *t, int64_t r)
+{
+    static char cache[64][48];
+    static bool tried[64];
+    if (r < 0 || r >= 64)
+        return NULL;
+    if (!tried[r]) {
+        tried[r] = true;
+        uint64_t arr = lay_var(&t->lay, "gort_waitreason_strings"), p;
+        if (!(arr && mem_u64(&t->mem, arr + 8 * (uint64_t)r, &p) && p &&
+              mem_cstr(&t->mem, p, cache[r], sizeof cache[r]) && cache[r][0])) {
+            const char *e = lay_enum_name(&t->lay, "waitreason", r);
+            snprintf(cache[r], sizeof cache[r], "%s", e ? e : "");
+        }
+    }
+    return cache[r][0] ? cache[r] : NULL;
+}
+
+static void read_sudogs(struct target *t, const struct goffs *o, struct gor *g, uint64_t s)
+{
+    unsigned char buf[512];
+    if (o->s_size <= 0 || o->s_size > (int64_t)sizeof buf)
+        return;
+    for (int i = 0; s && i < LIMIT_SUDOGS; i++) {
+        if (!mem_read(&t->mem, s, buf, (size_t)o->s_size)) {
+            snprintf(g->corrupt, sizeof g->corrupt, "unreadable sudog %#lx", (unsigned long)s);
+            return;
+        }
+        uint64_t gp = (uint64_t)rd(buf, o->s_g, 8);
+        if (gp != g->addr) {
+            snprintf(g->corrupt, sizeof g->corrupt, "sudog %#lx belongs to g %#lx",
+                     (unsigned long)s, (unsigned long)gp);
+            return;
+        }
+        if (g->nsud < (int)(sizeof g->sud / sizeof g->sud[0])) {
+            struct gsudog *d = &g->sud[g->nsud++];
+            d->addr = s;
+            d->c = (uint64_t)rd(buf, o->s_c, 8);
+            d->obj = (uint64_t)rd(buf, o->s_obj, 8);
+            d->elem = (uint64_t)rd(buf, o->s_elem, 8);
+            d->isselect = buf[o->s_isselect] != 0;
+        }
+        s = (uint64_t)rd(buf, o->s_waitlink, 8);
+    }
+}
+
+static void read_g(struct target *t, const struct goffs *o, struct gor *g, unsigned char *buf)
+{
+    if (!mem_read(&t->mem, g->addr, buf, (size_t)o->size)) {
+        snprintf(g->corrupt, sizeof g->corrupt, "g %#lx unreadable", (unsigned long)g->addr);
+        g->state = "<corrupt: unreadable g>";
+        return;
+    }
+    g->goid = rd(buf, o->goid, o->goid_sz);
+    g->status = rd(buf, o->status, o->status_sz);
+    g->waitreason = rd(buf, o->reason, o->reason_sz) & 0xffffffff;
+    g->waitsince = rd(buf, o->since, o->since_sz);
+    g->sp = (uint64_t)rd(buf, o->sp, 8);
+    g->pc = (uint64_t)rd(buf, o->pc, 8);
+    g->bp = (uint64_t)rd(buf, o->bp, 8);
+    g->stacklo = (uint64_t)rd(buf, o->lo, 8);
+    g->stackhi = (uint64_t)rd(buf, o->hi, 8);
+    g->waitobj = (uint64_t)rd(buf, o->waitobj, 8);
+    g->m = (uint64_t)rd(buf, o->m, 8);
+    g->gopc = (uint64_t)rd(buf, o->gopc, 8);
+    g->startpc = (uint64_t)rd(buf, o->startpc, 8);
+    g->parentgoid = rd(buf, o->parent, o->parent_sz);
+    g->state = state_name(&t->lay, g->status);
+    if (!g->state) {
+        snprintf(g->corrupt, sizeof g->corrupt, "status %lld is no gstatus", (long long)g->status);
+        g->state = "<corrupt: bad status>";
+        return;
+    }
+    int64_t v;
+    g->dead = lay_enum(&t->lay, "gstatus", "Gdead", &v) && v == g->status;
+    if (g->dead)
+        return;
+    if (g->goid <= 0)
+        snprintf(g->corrupt, sizeof g->corrupt, "goid %lld", (long long)g->goid);
+    bool waiting = lay_enum(&t->lay, "gstatus", "Gwaiting", &v) && v == g->status;
+    if (waiting) {
+        g->reason = reason_word(t, g->waitreason);
+        if (!g->reason)
+            snprintf(g->corrupt, sizeof g->corrupt, "wait reason %lld", (long long)g->waitreason);
+        uint64_t s = (uint64_t)rd(buf, o->waiting, 8);
+        read_sudogs(t, o, g, s);
+    }
+    bool running = lay_enum(&t->lay, "gstatus", "Grunning", &v) && v == g->status;
+    bool syscall = lay_enum(&t->lay, "gstatus", "Gsyscall", &v) && v == g->status;
+    if ((running || syscall) && g->m) {
+        unsigned char mb[16];
+        uint64_t curg;
+        if (mem_read(&t->mem, g->m + (uint64_t)o->m_procid, mb, (size_t)o->m_procid_sz) &&
+            mem_u64(&t->mem, g->m + (uint64_t)o->m_curg, &curg) && curg == g->addr) {
+            g->procid = (int32_t)rd(mb, 0, o->m_procid_sz);
+            g->running = running;
+        }
+    }
+    if (g->stackhi <= g->stacklo || g->stackhi - g->stacklo > (1ull << 32)) {
+        if (!g->corrupt[0])
+            snprintf(g->corrupt, sizeof g->corrupt, "stack [%#lx, %#lx)",
+                     (unsigned long)g->stacklo, (unsigned long)g->stackhi);
+    } else if (!g->procid) {
+        g->userpc = fp_user_frame(t, g->pc, g->bp, g->stacklo, g->stackhi, &g->useract);
+    }
+}
+
+/* Running goroutines: the innermost user frame of their thread's CFI
+ * backtrace (a handful of threads, so the cost does not matter). */
+static void running_frames(struct target *t, struct gtable *tab)
+{
+    struct bframe fr[LIMIT_FRAMES];
+    char err[128];
+    for (size_t i = 0; i < tab->n; i++) {
+        struct gor *g = &tab->g[i];
+        if (!g->procid)
+            continue;
+        int n = unwind_goroutine(t, g, fr, LIMIT_FRAMES, err, sizeof err);
+        for (int k = 0; k < n; k++) {
+            if (target_frame(t, fr[k].pc, fr[k].activation)->user) {
+                g->userpc = fr[k].pc;
+                g->useract = fr[k].activation;
+                break;
+            }
+        }
+    }
+}
+
+bool gwalk(struct target *t, struct gtable *tab, char *err, size_t errlen)
+{
+    memset(tab, 0, sizeof *tab);
+    struct goffs o;
+    if (!offsets(&t->lay, &o)) {
+        snprintf(err, errlen, "struct g's layout in DWARF is not usable");
+        return false;
+    }
+    uint64_t allgs_var = lay_var(&t->lay, "gort_allgs");
+    uint64_t len_var = lay_var(&t->lay, "gort_allglen");
+    uint64_t allgs, len;
+    if (!mem_u64(&t->mem, allgs_var, &allgs) || !mem_u64(&t->mem, len_var, &len)) {
+        snprintf(err, errlen, "gort_allgs/gort_allglen not in the core (truncated core?)");
+        return false;
+    }
+    tab->allglen = len;
+    if (len == 0 || allgs == 0) {
+        snprintf(err, errlen, "no goroutines: the runtime had not started "
+                 "(gort_allglen = %llu)", (unsigned long long)len);
+        return false;
+    }
+    if (len > LIMIT_GOROUTINES) {
+        snprintf(tab->corrupt, sizeof tab->corrupt, "<corrupt: gort_allglen = %llu>",
+                 (unsigned long long)len);
+        len = LIMIT_GOROUTINES;
+    }
+    uint64_t avail = mem_avail(&t->mem, allgs) / 8;
+    if (avail < len) {
+        /* Read what the core holds of the array: partial, not nothing. */
+        snprintf(tab->corrupt, sizeof tab->corrupt,
+                 "<corrupt: gort_allgs holds %llu of %llu entries in the core>",
+                 (unsigned long long)avail, (unsigned long long)len);
+        len = avail;
+    }
+    if (len == 0) {
+        snprintf(err, errlen, "gort_allgs (%#llx) is not in the core", (unsigned long long)allgs);
+        return false;
+    }
+    uint64_t *ptrs = malloc(len * 8);
+    tab->g = calloc(len, sizeof *tab->g);
+    unsigned char *buf = malloc((size_t)o.size);
+    if (!ptrs || !tab->g || !buf || !mem_read(&t->mem, allgs, ptrs, len * 8)) {
+        free(ptrs);
+        free(buf);
+        snprintf(err, errlen, "cannot read gort_allgs");
+        return false;
+    }
+    tab->n = len;
+    for (size_t i = 0; i < len; i++) {
+        struct gor *g = &tab->g[i];
+        g->addr = ptrs[i];
+        read_g(t, &o, g, buf);
+        if (!g->dead && g->reason && g->waitsince > tab->newest_since)
+            tab->newest_since = g->waitsince;
+    }
+    free(ptrs);
+    free(buf);
+    running_frames(t, tab);
+    return true;
+}
+
+void gtable_free(struct gtable *tab)
+{
+    free(tab->g);
+    tab->g = NULL;
+    tab->n = 0;
+}
+
+struct gor *gtable_find(struct gtable *tab, int64_t goid)
+{
+    for (size_t i = 0; i < tab->n; i++)
+        if (!tab->g[i].dead && tab->g[i].goid == goid)
+            return &tab->g[i];
+    return NULL;
+}

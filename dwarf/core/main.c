@@ -1,0 +1,129 @@
+/*
+ * main.c: gort-core's command line.
+ *
+ *   gort-core [--json] BINARY CORE goroutines | bt N|all | chans | maps | waitgraph
+ *
+ * Exit status (documented in dwarf/gort-core.schema.json too):
+ *   0  everything read cleanly
+ *   3  results printed, but parts were corrupt or unreadable (<corrupt: ...>)
+ *   1  nothing useful could be read: a one-line reason on stderr (and, with
+ *      --json, a document {"schema_version":1,"error":...} on stdout)
+ *   2  usage error
+ * Every JSON document carries "schema_version": 1, "command", "binary" and
+ * "core"; the rest depends on the command (see the schema).
+ */
+#ifndef _GNU_SOURCE
+#define _GNU_SOURCE
+#endif
+#include "core.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+enum { SCHEMA_VERSION = 1 };
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: gort-core [--json] BINARY CORE goroutines | bt N|all | chans | maps | "
+               "waitgraph\n");
+}
+
+static int fail(struct out *o, const char *cmd, const char *bin, const char *core,
+                const char *msg)
+{
+    fprintf(stderr, "gort-core: %s\n", msg);
+    if (o->json) {
+        j_begin(&o->j, stdout);
+        j_int(&o->j, "schema_version", SCHEMA_VERSION);
+        j_str(&o->j, "command", cmd);
+        j_str(&o->j, "binary", bin);
+        j_str(&o->j, "core", core);
+        j_str(&o->j, "error", msg);
+        j_finish(&o->j);
+    }
+    return 1;
+}
+
+int main(int argc, char **argv)
+{
+    struct out o = { .f = stdout };
+    int a = 1;
+    if (a < argc && strcmp(argv[a], "--json") == 0) {
+        o.json = true;
+        a++;
+    }
+    if (a < argc && (strcmp(argv[a], "-h") == 0 || strcmp(argv[a], "--help") == 0)) {
+        usage(stdout);
+        return 0;
+    }
+    if (argc - a < 3) {
+        usage(stderr);
+        return 2;
+    }
+    const char *bin = argv[a], *core = argv[a + 1], *cmd = argv[a + 2];
+    int64_t goid = -1;
+    if (strcmp(cmd, "bt") == 0) {
+        if (argc - a != 4) {
+            usage(stderr);
+            return 2;
+        }
+        if (strcmp(argv[a + 3], "all") != 0) {
+            char *end;
+            goid = strtoll(argv[a + 3], &end, 10);
+            if (*end || goid <= 0) {
+                fprintf(stderr, "gort-core: bt: goroutine id must be a positive number or "
+                                "'all', not '%s'\n", argv[a + 3]);
+                return 2;
+            }
+        }
+    } else if (argc - a != 3 || (strcmp(cmd, "goroutines") != 0 && strcmp(cmd, "chans") != 0 &&
+                                 strcmp(cmd, "maps") != 0 && strcmp(cmd, "waitgraph") != 0)) {
+        usage(stderr);
+        return 2;
+    }
+
+    struct target t;
+    char err[512];
+    if (!target_open(&t, bin, core, err, sizeof err)) {
+        target_close(&t);
+        return fail(&o, cmd, bin, core, err);
+    }
+    struct gtable tab;
+    if (!gwalk(&t, &tab, err, sizeof err)) {
+        gtable_free(&tab);
+        target_close(&t);
+        return fail(&o, cmd, bin, core, err);
+    }
+
+    if (o.json) {
+        j_begin(&o.j, stdout);
+        j_int(&o.j, "schema_version", SCHEMA_VERSION);
+        j_str(&o.j, "command", cmd);
+        j_str(&o.j, "binary", bin);
+        j_str(&o.j, "core", core);
+        j_bool(&o.j, "core_truncated", t.mem.truncated);
+    } else if (t.mem.truncated) {
+        fprintf(o.f, "<corrupt: the core file is truncated; what it lacks is shown as "
+                     "unreadable>\n");
+    }
+    if (t.mem.truncated)
+        o.corrupt++;
+
+    if (strcmp(cmd, "goroutines") == 0)
+        cmd_goroutines(&t, &tab, &o);
+    else if (strcmp(cmd, "bt") == 0)
+        cmd_bt(&t, &tab, &o, goid);
+    else if (strcmp(cmd, "chans") == 0)
+        cmd_chans(&t, &tab, &o);
+    else if (strcmp(cmd, "maps") == 0)
+        cmd_maps(&t, &tab, &o);
+    else
+        cmd_waitgraph(&t, &tab, &o);
+
+    if (o.json)
+        j_finish(&o.j);
+    fflush(stdout);
+    gtable_free(&tab);
+    target_close(&t);
+    return o.corrupt < 0 ? 1 : o.corrupt > 0 ? 3 : 0;
+}
