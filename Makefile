@@ -77,6 +77,12 @@ check: deps
 
 install: all $(INSTALL_TARGETS)
 
+# The demo: a sample deadlocks into a core file, then gdb and gort-core
+# show why (scripts/demo.sh, about half a minute).
+demo: deps
+	@$(MAKE) --no-print-directory all
+	@BUILD=$(BUILD) scripts/demo.sh
+
 clean:
 	rm -rf $(BUILD) $(CLEAN_EXTRA)
 
