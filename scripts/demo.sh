@@ -55,7 +55,8 @@ gdbcore() {
     gdb -batch -nx -iex "add-auto-load-safe-path $top" -iex "add-auto-load-safe-path $build" \
         "$bin" "$core" -ex "$*" 2>&1 </dev/null |
         grep -v -e '^\[New LWP' -e '^\[Thread debugging' -e '^Using host libthread_db' \
-                -e '^Core was generated' -e '^Program terminated' -e '^#0 ' -e '^[0-9]*\s.*\.[ch]: No such'
+                -e '^Core was generated' -e '^Program terminated' -e '^#0 ' \
+                -e '^warning: Section .* too small' -e '^\[Current thread is' -e '^$' -e 'No such file or directory.$'
 }
 
 heading "2. gdb on the core: every goroutine, its state and what it waits for"
