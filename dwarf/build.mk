@@ -55,5 +55,5 @@ $(BUILD)/tests/dwarf/plain $(BUILD)/tests/dwarf/fake: $(BUILD)/tests/dwarf/%: te
 # here would be expanded too early, so the recipe builds them.)
 check-dwarf: $(BUILD)/bin/gort-dwarf $(BUILD)/asan/bin/gort-dwarf $(DWARF_TEST_PROGS)
 	@$(MAKE) --no-print-directory $(SAMPLES)
-	GORT_BUILD=$(abspath $(BUILD)) $(PYTEST) -q tests/dwarf
+	GORT_BUILD=$(abspath $(BUILD)) PYTHONDONTWRITEBYTECODE=1 $(PYTEST) -q -p no:cacheprovider tests/dwarf
 CHECK_TARGETS += check-dwarf
