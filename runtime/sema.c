@@ -1,0 +1,323 @@
+/*
+ * sema.c: gort_mutex and gort_waitgroup, which park goroutines and never
+ * block the worker thread (Go's sync.Mutex and sync.WaitGroup, with the
+ * runtime semaphore replaced by each object's own wait list).
+ *
+ * gort_mutex.  mu->state is Go's state word:
+ *     bit 0  MUTEX_LOCKED    held
+ *     bit 1  MUTEX_WOKEN     a goroutine is awake and about to try for the
+ *                            mutex (a spinner, or a waiter just woken), so
+ *                            unlock need not wake another
+ *     bit 2  MUTEX_STARVING  ownership is handed to the oldest waiter
+ *     3..31  waiters         goroutines parked (or about to park) on it
+ * Lock is one CAS 0 -> LOCKED when free; unlock one atomic subtraction that
+ * leaves 0 when nobody waits.  Only the contended paths go further:
+ *   - lock spins a few rounds (SPIN_ROUNDS of SPIN_PAUSES pause
+ *     instructions, Go's numbers) while the holder runs on another worker,
+ *     since a critical section is usually shorter than a park; then it
+ *     takes mu->lock (the word guarding the waiters list), adds itself to
+ *     the waiter count and queues a sudog (obj = mu, reason "mutex") in one
+ *     step under that lock, and parks;
+ *   - normal mode: unlock frees the mutex, takes one waiter off the count
+ *     (setting WOKEN), and wakes the first sudog.  The woken goroutine
+ *     competes with newcomers (who usually win: they are running and
+ *     their cache is warm, which is what makes a contended mutex fast) and
+ *     if it loses it queues again at the front;
+ *   - starvation mode (Go's guard): a waiter that has waited more than
+ *     STARVATION_NS sets STARVING; from then on unlock hands the mutex
+ *     straight to the first waiter and newcomers queue behind it, until the
+ *     waiter that receives it is the last or waited less than the bound.
+ * Because a waiter counts itself and queues its sudog under mu->lock, and
+ * every waker that takes a count (or hands off) dequeues under mu->lock
+ * afterwards, the queue holds at least as many sudogs as wakers look for:
+ * Go's semaphore count is not needed.
+ * mu->owner is the goid of the holder, written for debuggers only.
+ *
+ * gort_waitgroup.  counter changes with one atomic add.  A waiter, under
+ * wg->lock, announces itself in nwait and only then reads counter; add,
+ * having brought counter to 0, reads nwait.  Both sides are sequentially
+ * consistent, so at least one sees the other (Dekker): either the waiter
+ * sees 0 and returns, or add sees the waiter and wakes everyone queued,
+ * under the same lock.  Waiters park with reason "waitgroup", obj = wg.
+ */
+#include "chan.h"
+
+#include <unistd.h>
+
+enum {
+    MUTEX_LOCKED       = 1,
+    MUTEX_WOKEN        = 2,
+    MUTEX_STARVING     = 4,
+    MUTEX_WAITER_SHIFT = 3,
+    MUTEX_WAITER       = 1 << MUTEX_WAITER_SHIFT,
+
+    SPIN_ROUNDS = 4,
+    SPIN_PAUSES = 30,
+};
+#define STARVATION_NS ((int64_t)1000000)     /* 1 ms, Go's bound */
+
+static inline uint32_t mstate(gort_mutex *mu)
+{
+    return __atomic_load_n(&mu->state, __ATOMIC_RELAXED);
+}
+
+static inline bool mcas(gort_mutex *mu, uint32_t old, uint32_t new)
+{
+    return __atomic_compare_exchange_n(&mu->state, &old, new, false,
+                                       __ATOMIC_ACQ_REL, __ATOMIC_RELAXED);
+}
+
+static inline int64_t curgoid(void)
+{
+    struct g *gp = getg();
+    return gp != NULL ? gp->goid : 0;
+}
+
+static inline void set_owner(gort_mutex *mu, int64_t goid)
+{
+    __atomic_store_n(&mu->owner, goid, __ATOMIC_RELAXED);
+}
+
+static inline void cpu_relax(void)
+{
+#if defined(__x86_64__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield" ::: "memory");
+#endif
+}
+
+/* Spinning only helps when the holder can run meanwhile on another CPU. */
+static bool can_spin(int iter)
+{
+    static int ncpu;    /* 0: not known yet */
+    if (iter >= SPIN_ROUNDS)
+        return false;
+    int n = __atomic_load_n(&ncpu, __ATOMIC_RELAXED);
+    if (n == 0) {
+        long v = sysconf(_SC_NPROCESSORS_ONLN);
+        n = v > 0 ? (int)v : 1;
+        __atomic_store_n(&ncpu, n, __ATOMIC_RELAXED);
+    }
+    return n > 1;
+}
+
+static void mutex_lock_slow(gort_mutex *mu);
+static void mutex_unlock_slow(gort_mutex *mu, uint32_t new);
+
+void gort_mutex_lock(gort_mutex *mu)
+{
+    if (mu == NULL)
+        gort_fatal("gort_mutex_lock: NULL mutex");
+    uint32_t zero = 0;
+    if (__builtin_expect(__atomic_compare_exchange_n(&mu->state, &zero, MUTEX_LOCKED, false,
+                                                     __ATOMIC_ACQUIRE, __ATOMIC_RELAXED), 1)) {
+        set_owner(mu, curgoid());
+        return;
+    }
+    mutex_lock_slow(mu);
+    set_owner(mu, curgoid());
+}
+
+void gort_mutex_unlock(gort_mutex *mu)
+{
+    if (mu == NULL)
+        gort_fatal("gort_mutex_unlock: NULL mutex");
+    set_owner(mu, 0);
+    uint32_t new = __atomic_sub_fetch(&mu->state, MUTEX_LOCKED, __ATOMIC_RELEASE);
+    if (__builtin_expect(new != 0, 0))
+        mutex_unlock_slow(mu, new);
+}
+
+static void mutex_lock_slow(gort_mutex *mu)
+{
+    int64_t waitstart = 0;
+    bool starving = false;
+    bool awoke = false;         /* we own the WOKEN flag */
+    int iter = 0;
+    uint32_t old = mstate(mu);
+    for (;;) {
+        /* Spin while it is held (not in starvation mode: then it goes to
+         * the waiters anyway).  Setting WOKEN tells unlock not to wake a
+         * parked waiter that would only compete with us. */
+        if ((old & (MUTEX_LOCKED | MUTEX_STARVING)) == MUTEX_LOCKED && can_spin(iter)) {
+            if (!awoke && (old & MUTEX_WOKEN) == 0 && (old >> MUTEX_WAITER_SHIFT) != 0 &&
+                mcas(mu, old, old | MUTEX_WOKEN))
+                awoke = true;
+            for (int i = 0; i < SPIN_PAUSES; i++)
+                cpu_relax();
+            iter++;
+            old = mstate(mu);
+            continue;
+        }
+        if ((old & (MUTEX_LOCKED | MUTEX_STARVING)) == 0) {
+            /* Free and not promised to a waiter: take it. */
+            uint32_t new = old | MUTEX_LOCKED;
+            if (awoke)
+                new &= ~(uint32_t)MUTEX_WOKEN;
+            if (mcas(mu, old, new))
+                return;
+            old = mstate(mu);
+            continue;
+        }
+
+        /* Held (or handed to waiters): count ourselves and queue, in one
+         * step under mu->lock. */
+        struct g *gp = chan_curg("gort_mutex_lock");
+        lock_word(&mu->lock);
+        old = mstate(mu);
+        if ((old & (MUTEX_LOCKED | MUTEX_STARVING)) == 0) {
+            unlock_word(&mu->lock);
+            continue;               /* it was freed meanwhile */
+        }
+        uint32_t new = old + MUTEX_WAITER;
+        if (starving && (old & MUTEX_LOCKED) != 0)
+            new |= MUTEX_STARVING;
+        if (awoke) {
+            if ((new & MUTEX_WOKEN) == 0)
+                gort_fatal("gort_mutex_lock: inconsistent mutex state %#x", old);
+            new &= ~(uint32_t)MUTEX_WOKEN;
+        }
+        if (!mcas(mu, old, new)) {
+            unlock_word(&mu->lock);
+            old = mstate(mu);
+            continue;
+        }
+        struct sudog *s = acquireSudog();
+        s->g = gp;
+        s->obj = mu;
+        /* A waiter that lost to a newcomer goes back to the front. */
+        bool requeue = waitstart != 0;
+        if (!requeue)
+            waitstart = gort_nanotime();
+        s->acquiretime = waitstart;
+        if (requeue)
+            waitq_enqueue_front(&mu->waiters, s);
+        else
+            waitq_enqueue(&mu->waiters, s);
+        gp->waiting = s;
+        gp->waitobj = mu;
+        gopark(gort_park_unlock_word, &mu->lock, waitReasonMutex);
+        gp->waiting = NULL;
+        gp->waitobj = NULL;
+        releaseSudog(s);
+
+        starving = starving || gort_nanotime() - waitstart > STARVATION_NS;
+        old = mstate(mu);
+        if (old & MUTEX_STARVING) {
+            /* Handed to us: LOCKED is clear but no one else may take it.
+             * Take it, leave the waiter count, and end starvation mode if
+             * we did not wait long or nobody is behind us (two goroutines
+             * would otherwise stay in lock-step hand-offs). */
+            if ((old & (MUTEX_LOCKED | MUTEX_WOKEN)) != 0 || (old >> MUTEX_WAITER_SHIFT) == 0)
+                gort_fatal("gort_mutex_lock: inconsistent mutex state %#x", old);
+            uint32_t delta = MUTEX_LOCKED - MUTEX_WAITER;
+            if (!starving || (old >> MUTEX_WAITER_SHIFT) == 1)
+                delta -= MUTEX_STARVING;
+            __atomic_add_fetch(&mu->state, delta, __ATOMIC_ACQ_REL);
+            return;
+        }
+        awoke = true;               /* the waker set WOKEN for us */
+        iter = 0;
+    }
+}
+
+/* Wake the first waiter: handed the mutex (handoff) or to compete for it. */
+static void mutex_wake_one(gort_mutex *mu)
+{
+    lock_word(&mu->lock);
+    struct sudog *s = waitq_dequeue(&mu->waiters);
+    unlock_word(&mu->lock);
+    if (s == NULL)
+        gort_fatal("gort_mutex_unlock: waiter count without a waiter");
+    goready(s->g);
+}
+
+static void mutex_unlock_slow(gort_mutex *mu, uint32_t new)
+{
+    if (((new + MUTEX_LOCKED) & MUTEX_LOCKED) == 0)
+        gort_fatal("sync: unlock of unlocked mutex");
+    if (new & MUTEX_STARVING) {
+        mutex_wake_one(mu);
+        return;
+    }
+    uint32_t old = new;
+    for (;;) {
+        /* Nobody waits, or someone is already awake or holds it. */
+        if ((old >> MUTEX_WAITER_SHIFT) == 0 ||
+            (old & (MUTEX_LOCKED | MUTEX_WOKEN | MUTEX_STARVING)) != 0)
+            return;
+        if (mcas(mu, old, (old - MUTEX_WAITER) | MUTEX_WOKEN)) {
+            mutex_wake_one(mu);
+            return;
+        }
+        old = mstate(mu);
+    }
+}
+
+/* ---------------------------------------------------------------- */
+
+void gort_waitgroup_add(gort_waitgroup *wg, int delta)
+{
+    if (wg == NULL)
+        gort_fatal("gort_waitgroup_add: NULL wait group");
+    int64_t v = __atomic_add_fetch(&wg->counter, (int64_t)delta, __ATOMIC_SEQ_CST);
+    if (v < 0)
+        gort_panic("sync: negative WaitGroup counter");
+    if (v > 0 || delta == 0)
+        return;
+    if (__atomic_load_n(&wg->nwait, __ATOMIC_SEQ_CST) == 0)
+        return;
+
+    /* Counter reached 0 with waiters: wake them all. */
+    lock_word(&wg->lock);
+    struct g *first = NULL, **tail = &first;
+    struct sudog *s;
+    while ((s = waitq_dequeue(&wg->waiters)) != NULL) {
+        *tail = s->g;
+        tail = &s->g->schedlink;
+    }
+    *tail = NULL;
+    __atomic_store_n(&wg->nwait, 0, __ATOMIC_SEQ_CST);
+    unlock_word(&wg->lock);
+    while (first != NULL) {
+        struct g *gp = first;
+        first = gp->schedlink;
+        gp->schedlink = NULL;
+        goready(gp);
+    }
+}
+
+void gort_waitgroup_done(gort_waitgroup *wg)
+{
+    if (wg == NULL)
+        gort_fatal("gort_waitgroup_done: NULL wait group");
+    gort_waitgroup_add(wg, -1);
+}
+
+void gort_waitgroup_wait(gort_waitgroup *wg)
+{
+    if (wg == NULL)
+        gort_fatal("gort_waitgroup_wait: NULL wait group");
+    if (__atomic_load_n(&wg->counter, __ATOMIC_SEQ_CST) == 0)
+        return;
+    struct g *gp = chan_curg("gort_waitgroup_wait");
+    lock_word(&wg->lock);
+    __atomic_add_fetch(&wg->nwait, 1, __ATOMIC_SEQ_CST);
+    if (__atomic_load_n(&wg->counter, __ATOMIC_SEQ_CST) == 0) {
+        __atomic_sub_fetch(&wg->nwait, 1, __ATOMIC_SEQ_CST);
+        unlock_word(&wg->lock);
+        return;
+    }
+    struct sudog *s = acquireSudog();
+    s->g = gp;
+    s->obj = wg;
+    s->acquiretime = gort_nanotime();
+    waitq_enqueue(&wg->waiters, s);
+    gp->waiting = s;
+    gp->waitobj = wg;
+    gopark(gort_park_unlock_word, &wg->lock, waitReasonWaitGroup);
+    gp->waiting = NULL;
+    gp->waitobj = NULL;
+    releaseSudog(s);
+}
