@@ -36,6 +36,8 @@
  * Constants (goroutine states, wait reasons, kinds, tophash marks, map
  * flags) are C enums in the headers; DWARF carries enumerators, so the
  * tools read their values from the program itself and never copy numbers.
+ * The one constant that must stay a #define is restated as an enumerator
+ * here (enum gort_debug_const).
  */
 #include "runtime.h"
 #include "alg.h"
@@ -52,6 +54,17 @@
 #include "defer.h"
 #endif
 
+/* Constants that the headers must keep as #defines (GORT_CLOSURE_MAGIC is
+ * a uintptr_t, wider than an int), restated here as enumerators so that
+ * DWARF carries them like every other constant: the tools read
+ * `enum gort_debug_const` and never parse a header or copy a number.  The
+ * value comes from the macro itself, so the two cannot disagree.  (An
+ * enumerator wider than int is a GNU C extension; gcc gives the enum an
+ * unsigned long type.) */
+enum gort_debug_const {
+    gortClosureMagic = GORT_CLOSURE_MAGIC,
+};
+
 /* One member per contract type.  Pointers, not values: some types end in a
  * flexible array (itab), some are only complete in one header.  The table
  * is never read; `used` keeps it (and so its DWARF) at every -O level. */
@@ -64,6 +77,7 @@ struct gort_debuginfo_types {
     struct gort_defer     *defer;
     enum gstatus          *gstatus;
     enum waitreason       *waitreason;
+    enum gort_debug_const *debug_const;
     /* wait lists and sync */
     struct sudog          *sudog;
     struct waitq          *waitq;
