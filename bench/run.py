@@ -200,9 +200,7 @@ def run_one(path, name, procs, timeout, use_time):
         p = subprocess.run(cmd, capture_output=True, text=True, env=env,
                            timeout=timeout)
         if p.returncode != 0:
-            msg = p.stderr.strip().splitlines()
-            res["error"] = "exit %d: %s" % (p.returncode,
-                                            msg[-1][:160] if msg else "")
+            res["error"] = "exit %d: %s" % (p.returncode, reason(p.stderr))
         for line in p.stdout.splitlines():
             f = line.split()
             try:
@@ -229,6 +227,17 @@ def run_one(path, name, procs, timeout, use_time):
             except OSError:
                 pass
     return res
+
+
+def reason(stderr):
+    """The line of a failed run's stderr that says why: a self-check, a
+    fatal error or panic report (its first line, not the goroutine dump
+    after it), else the last line."""
+    lines = [ln.strip() for ln in stderr.splitlines() if ln.strip()]
+    for ln in lines:
+        if re.search(r"self-check|fatal error|panic|error", ln, re.I):
+            return ln[:160]
+    return lines[-1][:160] if lines else ""
 
 
 def fmt(v):
