@@ -267,6 +267,65 @@ void   gort_map_iter_init(gort_map_iter *it, struct hmap *m);
 bool   gort_map_next(gort_map_iter *it, void **key, void **elem);
 
 /* ---------------------------------------------------------------------
+ * Typed maps (owned by the map work; an extension of API.md)
+ *
+ * GORT_MAP_DECLARE(name, K, V, ktype, vtype), at file scope, declares
+ *     struct name_bucket { uint8_t tophash[8]; K keys[8]; V elems[8];
+ *                          struct bmap *overflow; };
+ * (the layout of the runtime's buckets for this map type, which DWARF then
+ * describes: the map names it, so a debugger prints buckets as K and V, as
+ * Go's linker synthesizes bucket<K,V>), and typed wrappers:
+ *     struct hmap *name_new(size_t hint);
+ *     V   *name_get(struct hmap *m, K key);          NULL if absent
+ *     V   *name_set(struct hmap *m, K key, V elem);  where elem is stored
+ *     bool name_delete(struct hmap *m, K key);
+ *     bool name_next(gort_map_iter *it, K **key, V **elem);
+ * ktype and vtype are the descriptors (gort_type_int64, or one made with
+ * GORT_DEFINE_TYPE).  K and V must each be at most 128 bytes (larger ones
+ * are stored out of line, so the bucket would not hold them).
+ * ------------------------------------------------------------------- */
+
+/* gort_map_new that records the C name and size of the map's bucket
+ * struct (bucketsize 0: unchecked); fatal if they disagree with the
+ * runtime's layout. */
+struct hmap *gort__map_new_named(const struct rtype *key, const struct rtype *elem,
+                                 size_t hint, const char *bucketname, size_t bucketsize);
+
+#define GORT__ALIGNUP(x, a) (((x) + (a) - 1) / (a) * (a))
+#define GORT_MAP_DECLARE(name, K, V, ktype, vtype)                          \
+    struct name##_bucket {                                                  \
+        uint8_t      tophash[8];                                            \
+        K            keys[8];                                               \
+        V            elems[8];                                              \
+        struct bmap *overflow;                                              \
+    };                                                                      \
+    _Static_assert(sizeof(K) <= 128 && sizeof(V) <= 128,                    \
+                   "GORT_MAP_DECLARE: K and V must be at most 128 bytes");  \
+    _Static_assert(offsetof(struct name##_bucket, keys) ==                  \
+                   GORT__ALIGNUP(8, _Alignof(K)), "bucket layout");         \
+    /* keeps struct name_bucket in DWARF */                                 \
+    __attribute__((used, unused)) static struct name##_bucket *const        \
+        gort__bucketanchor_##name = 0;                                      \
+    static inline struct hmap *name##_new(size_t hint) {                    \
+        return gort__map_new_named(&(ktype), &(vtype), hint,                \
+                                   "struct " #name "_bucket",               \
+                                   sizeof(struct name##_bucket));           \
+    }                                                                       \
+    static inline V *name##_get(struct hmap *m, K key) {                    \
+        return (V *)gort_map_get(m, &key);                                  \
+    }                                                                       \
+    static inline V *name##_set(struct hmap *m, K key, V elem) {            \
+        return (V *)gort_map_set(m, &key, &elem);                           \
+    }                                                                       \
+    static inline bool name##_delete(struct hmap *m, K key) {               \
+        return gort_map_delete(m, &key);                                    \
+    }                                                                       \
+    static inline bool name##_next(gort_map_iter *it, K **key, V **elem) {  \
+        return gort_map_next(it, (void **)key, (void **)elem);              \
+    }                                                                       \
+    struct gort__map_declared_##name
+
+/* ---------------------------------------------------------------------
  * Channels and select
  * ------------------------------------------------------------------- */
 
