@@ -440,7 +440,9 @@ void (*gort__iface_method_fast(struct iface i, int k))(void)
  * never taken) and would warn about a store past a smaller object. */
 #pragma GCC diagnostic push
 #pragma GCC diagnostic ignored "-Warray-bounds"
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wstringop-overflow"
+#endif
 static inline __attribute__((always_inline))
 bool gort__unbox_fast(struct eface e, const struct rtype *t, void *out)
 {

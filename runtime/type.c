@@ -27,7 +27,9 @@
  * the check costs nothing on interface conversions that hit the itab
  * cache.  Sorting takes microseconds and never blocks, so the wait is
  * short; it yields the OS thread rather than parking the goroutine because
- * the sorter may be on another thread and never parks.
+ * the sorter is on another thread and never parks (gort never preempts a
+ * goroutine, so the one sorting runs to the end without a switch, and a
+ * waiter on the same thread cannot occur).
  *
  * Names compare with strcmp (byte order), as Go sorts method names.  A
  * list that names a method twice is a programming error, reported once at
