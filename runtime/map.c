@@ -63,6 +63,7 @@
 #include "map.h"
 #include "alg.h"
 
+#include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
 
@@ -96,11 +97,10 @@ static void maketype(struct maptype *t, const struct rtype *key, const struct rt
     t->typ.size = sizeof(struct hmap *);
     t->typ.align = _Alignof(struct hmap *);
     t->typ.kind = GORT_KIND_MAP;
-    t->typ.name = "map";
     t->key = key;
     t->elem = elem;
-    t->indirectkey = key->size > maxKeySize;
-    t->indirectelem = elem->size > maxElemSize;
+    t->indirectkey = key->size > maxInlineSize;
+    t->indirectelem = elem->size > maxInlineSize;
     uintptr_t ks = t->indirectkey ? sizeof(void *) : key->size;
     uintptr_t ka = t->indirectkey ? _Alignof(void *) : (key->align ? key->align : 1);
     uintptr_t es = t->indirectelem ? sizeof(void *) : elem->size;
@@ -191,6 +191,13 @@ struct hmap *gort__map_new_named(const struct rtype *key, const struct rtype *el
     struct hmap *h = gort_calloc(1, sizeof *h);
     maketype(&h->mtype, key, elem);
     h->mtype.bucketname = bucketname;
+    {   /* "map[K]V", as Go spells the type, for debuggers and messages */
+        const char *kn = key->name ? key->name : "?", *en = elem->name ? elem->name : "?";
+        size_t n = strlen(kn) + strlen(en) + 6;
+        char *name = gort_malloc(n);
+        snprintf(name, n, "map[%s]%s", kn, en);
+        h->mtype.typ.name = name;
+    }
     if (bucketsize && (bucketsize != h->mtype.bucketsize || h->mtype.indirectkey ||
                        h->mtype.indirectelem))
         gort_badcall("gort_map_new", "%s is %zu bytes, but %s -> %s buckets are %u",
@@ -306,6 +313,7 @@ void gort_map_free(struct hmap *h)
         retirearray(h, h->oldbuckets, (map_flags(h) & sameSizeGrow) ? h->B : h->B - 1);
     reap(h);
     gort_free(h->graveyard);
+    gort_free((char *)h->mtype.typ.name);
     memset(h, 0, sizeof *h);
     gort_free(h);
 }

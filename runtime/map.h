@@ -39,9 +39,10 @@ enum hmap_const {
      * triggers growth; see the table in map.c. */
     loadFactorNum = 13,
     loadFactorDen = 2,
-    /* Keys and elems larger than this are stored indirectly. */
-    maxKeySize = 128,
-    maxElemSize = 128,
+    /* Keys and elems larger than this are stored indirectly (Go's
+     * maxKeySize and maxElemSize, both 128: one enumerator, because an
+     * enum with two names for one value reads ambiguously in DWARF). */
+    maxInlineSize = 128,
 };
 
 /* Values of tophash[i] below minTopHash (Go 1.12+'s marks). */
