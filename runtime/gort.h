@@ -169,8 +169,13 @@ bool      gort_memequal(const struct rtype *t, const void *a, const void *b);
     uint32_t: GORT_KIND_UINT32, uint64_t: GORT_KIND_UINT64,                 \
     float: GORT_KIND_FLOAT32, double: GORT_KIND_FLOAT64,                    \
     gort_string: GORT_KIND_STRING,                                          \
-    default: (__builtin_classify_type(*(ctype *)0) == 5 /* pointer */       \
-              ? GORT_KIND_POINTER : GORT_KIND_STRUCT))
+    default: (GORT__IS_POINTER(ctype) ? GORT_KIND_POINTER : GORT_KIND_STRUCT))
+/* A pointer type, not an array type (gcc classifies both as pointers, an
+ * array because it decays; only a real pointer type keeps its type through
+ * the conditional operator).  An array is plain data, copied when boxed. */
+#define GORT__IS_POINTER(ctype)                                             \
+    (__builtin_classify_type(*(ctype *)0) == 5 /* pointer_type_class */ &&  \
+     __builtin_types_compatible_p(__typeof__(0 ? *(ctype *)0 : *(ctype *)0), ctype))
 
 #define GORT_METHOD(name, fn) { (name), (void (*)(void))(fn) }
 

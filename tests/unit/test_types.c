@@ -148,6 +148,14 @@ GORT_DEFINE_TYPE(nodeptr_type, struct node *);
 struct empty { };
 GORT_DEFINE_TYPE(empty_type, struct empty);
 
+/* An array typedef is plain data (copied), though gcc classifies an array
+ * like a pointer; a function pointer and a const pointer are pointers. */
+typedef char name8[8];
+GORT_DEFINE_TYPE(name8_type, name8);
+typedef int (*callback)(int);
+GORT_DEFINE_TYPE(callback_type, callback);
+GORT_DEFINE_TYPE(cstr_type, const char *);
+
 Test(types, define_type_fields)
 {
     cr_assert_str_eq(gort_type_name(&point_type), "struct point");
@@ -158,6 +166,18 @@ Test(types, define_type_fields)
     cr_assert_str_eq(gort_type_name(&nodeptr_type), "struct node *");
     cr_assert_eq(nodeptr_type.kind, GORT_KIND_POINTER);
     cr_assert_eq(wide_type.align, 64);
+    cr_assert_eq(name8_type.kind, GORT_KIND_STRUCT);
+    cr_assert_eq(name8_type.size, 8);
+    cr_assert_eq(callback_type.kind, GORT_KIND_POINTER);
+    cr_assert_eq(cstr_type.kind, GORT_KIND_POINTER);
+    cr_assert_str_eq(gort_type_name(&cstr_type), "const char *");
+
+    name8 n = "gopher";
+    struct eface e = gort_box(&name8_type, &n);
+    cr_assert_neq(e.data, (void *)n, "an array is copied, not kept as a pointer");
+    name8 back;
+    cr_assert(gort_unbox(e, &name8_type, &back));
+    cr_assert_str_eq(back, "gopher");
 }
 
 Test(types, box_unbox_struct)
