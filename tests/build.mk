@@ -33,3 +33,14 @@ check-unit-tsan: $(BUILD)/tsan/unit-tests
 ifneq ($(UNIT_SRCS),)
 CHECK_TARGETS += check-unit check-unit-asan check-unit-tsan
 endif
+
+# Sample-program checks (issue 9): every sample's story through gdb (live
+# and core) and gort-core, against golden files in tests/samples/golden/.
+# `make update-golden` rewrites the golden files for review.
+SAMPLE_CHECK_DEPS = $(SAMPLES) $(BUILD)/bin/gort-core
+.PHONY: check-samples update-golden
+check-samples: $(SAMPLE_CHECK_DEPS)
+	cd tests/samples && GORT_BUILD=$(abspath $(BUILD)) $(PYTEST) -q -p no:cacheprovider .
+update-golden: $(SAMPLE_CHECK_DEPS)
+	cd tests/samples && GORT_BUILD=$(abspath $(BUILD)) GORT_UPDATE_GOLDEN=1 $(PYTEST) -q -p no:cacheprovider .
+CHECK_TARGETS += check-samples

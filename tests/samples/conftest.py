@@ -1,0 +1,154 @@
+"""Fixtures for the sample-program checks (issue 9): run a sample to the
+state its story is about, live under gdb or into a core file, and run the
+debuggers on it.
+
+Two ways to reach the state:
+  - live: gdb runs the sample to `story_ready()` (every sample calls it when
+    its stage is set) and the commands run in that live process;
+  - core: a sample that aborts by itself (a deadlock report, a panic)
+    leaves a kernel core when /proc/sys/kernel/core_pattern writes plain
+    files in the working directory; otherwise, and for samples that do not
+    abort, gdb takes one with gcore (at the SIGABRT, or at story_ready()).
+
+Everything is built by `make` beforehand; GORT_BUILD names the build dir.
+"""
+import os
+import re
+import subprocess
+
+import pytest
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+BUILD = os.environ.get("GORT_BUILD", os.path.join(REPO, "build"))
+GDB_TIMEOUT = 120
+
+
+def sample_path(name):
+    path = os.path.join(BUILD, "samples", name)
+    if not os.path.exists(path):
+        pytest.fail("%s is not built: run make first" % path)
+    return path
+
+
+def gdb_cmd(binary, core=None, commands=(), run_to=None, args=()):
+    """gdb -batch on binary (live when core is None), the extension
+    auto-loaded as a user would have it."""
+    cmd = ["gdb", "-batch", "-nx",
+           "-iex", "add-auto-load-safe-path " + REPO,
+           "-iex", "add-auto-load-safe-path " + BUILD,
+           "-iex", "set pagination off",
+           "-iex", "set width 0"]
+    if core is None:
+        cmd += ["-ex", "break " + (run_to or "story_ready"), "-ex", "run"]
+    for c in commands:
+        cmd += ["-ex", "echo \\n@@@ " + c + "\\n", "-ex", c]
+    cmd += ["-ex", "echo \\n@@@ __end__\\n"]
+    if core is None:
+        cmd += ["-ex", "kill"]
+        cmd += ["--args", binary] + list(args)
+    else:
+        cmd += [binary, core]
+    return cmd
+
+
+def run_gdb(binary, core=None, commands=(), args=()):
+    proc = subprocess.run(gdb_cmd(binary, core, commands, args=args),
+                          stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                          stdin=subprocess.DEVNULL, timeout=GDB_TIMEOUT,
+                          text=True, errors="replace", cwd=BUILD)
+    return split_sections(proc.stdout)
+
+
+def split_sections(out):
+    """{command: its output} from the @@@ markers gdb_cmd echoes."""
+    sections, current = {}, None
+    for line in out.splitlines():
+        if line.startswith("@@@ "):
+            current = line[4:]
+            sections[current] = []
+        elif current is not None:
+            sections[current].append(line)
+    sections.pop("__end__", None)
+    return {k: "\n".join(v).strip("\n") for k, v in sections.items()}
+
+
+def kernel_cores_land_in_cwd():
+    try:
+        with open("/proc/sys/kernel/core_pattern") as f:
+            pattern = f.read().strip()
+    except OSError:
+        return False
+    return bool(pattern) and not pattern.startswith("|") and "/" not in pattern
+
+
+def make_core(binary, workdir, aborts, args=()):
+    """A core file of the sample at its interesting state."""
+    os.makedirs(workdir, exist_ok=True)
+    for f in os.listdir(workdir):
+        if f.startswith("core"):
+            os.unlink(os.path.join(workdir, f))
+    if aborts and kernel_cores_land_in_cwd():
+        proc = subprocess.run(
+            ["/bin/sh", "-c", 'ulimit -c unlimited; exec "$0" "$@"', binary] + list(args),
+            cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            timeout=GDB_TIMEOUT, text=True, errors="replace")
+        cores = [f for f in os.listdir(workdir) if f.startswith("core")]
+        if proc.returncode != 0 and cores:
+            return os.path.join(workdir, sorted(cores)[0]), proc.stderr
+    core = os.path.join(workdir, "core.gcore")
+    stop = [] if aborts else ["-ex", "break story_ready"]
+    proc = subprocess.run(
+        ["gdb", "-batch", "-nx"] + stop +
+        ["-ex", "run", "-ex", "gcore " + core, "-ex", "kill", "--args", binary] + list(args),
+        cwd=workdir, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        stdin=subprocess.DEVNULL, timeout=GDB_TIMEOUT, text=True, errors="replace")
+    if not os.path.exists(core):
+        pytest.fail("no core for %s:\n%s" % (binary, proc.stdout[-2000:]))
+    return core, proc.stdout
+
+
+def run_gort_core(binary, core, *args):
+    tool = os.path.join(BUILD, "bin", "gort-core")
+    proc = subprocess.run([tool, binary, core] + list(args),
+                          stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                          timeout=GDB_TIMEOUT, text=True, errors="replace")
+    return proc
+
+
+# -------------------------------------------------------------------------
+# Golden files: what a person reads, with what changes from run to run
+# (addresses, times, thread ids, absolute paths) normalised away.
+
+GOLDEN_DIR = os.path.join(os.path.dirname(__file__), "golden")
+UPDATE = os.environ.get("GORT_UPDATE_GOLDEN") == "1"
+
+_NORMALISERS = [
+    (re.compile(re.escape(REPO) + "/"), ""),
+    (re.compile(r"0x[0-9a-f]{6,}"), "0xADDR"),
+    (re.compile(r"\+0x[0-9a-f]+"), "+0xOFF"),
+    (re.compile(r"\b\d+(\.\d+)?\s?(ns|us|µs|ms|s|m|h)\b"), "TIME"),
+    (re.compile(r"\b\d+ (minutes|seconds|hours)\b"), "TIME"),
+    (re.compile(r"LWP \d+"), "LWP N"),
+    (re.compile(r"process \d+"), "process N"),
+    (re.compile(r"<[a-z_]+\+\d+>"), "<SYM+N>"),
+]
+
+
+def normalise(text, extra=()):
+    for rx, repl in list(_NORMALISERS) + [(re.compile(a), b) for a, b in extra]:
+        text = rx.sub(repl, text)
+    return "\n".join(line.rstrip() for line in text.splitlines()).strip() + "\n"
+
+
+def check_golden(name, text, extra=()):
+    path = os.path.join(GOLDEN_DIR, name + ".txt")
+    got = normalise(text, extra)
+    if UPDATE or not os.path.exists(path):
+        if not UPDATE:
+            pytest.fail("no golden file %s: run make update-golden and review it" % path)
+        with open(path, "w") as f:
+            f.write(got)
+        return
+    with open(path) as f:
+        want = f.read()
+    assert got == want, "%s differs from its golden file (make update-golden regenerates it)\n--- want\n%s--- got\n%s" % (path, want, got)
