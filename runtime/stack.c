@@ -12,12 +12,25 @@
  * Arenas.  The kernel allows vm.max_map_count (65530) mappings per
  * process.  mmap + mprotect per stack makes two mappings per goroutine and
  * fails near 32,000 goroutines.  So stacks are carved from arenas of
- * ARENA_STACKS stacks (64 MiB of address space at the default size), and
- * guard pages are installed with madvise(MADV_GUARD_INSTALL) (Linux 6.13+),
- * which marks the pages as faulting without splitting the mapping: one
- * mapping per 256 stacks.  Whether the kernel has it is found out once, on
- * the first arena; without it we fall back to mprotect(PROT_NONE) guards
- * (correct, but limited by max_map_count to roughly 32,000 live stacks).
+ * ARENA_STACKS stacks (64 MiB of address space at the default size).
+ *
+ * Guard pages, two ways.  mprotect(PROT_NONE) splits the arena's mapping
+ * (two mappings per stack); madvise(MADV_GUARD_INSTALL) (Linux 6.13+)
+ * marks the page as faulting without splitting anything.  Guard regions
+ * would be the obvious choice for every stack, but they break gdb's gcore:
+ * gdb copies each mapping in 1 MiB chunks, a chunk that touches a guard
+ * region cannot be read, and gdb then gives up on the rest of that mapping,
+ * which (guard regions do not split mappings, so neighbours merge) may
+ * include the malloc heap where the struct g's live.  A gcore of such a
+ * process shows zeroed goroutines.  Kernel core dumps are not affected.
+ * So the first stacks, up to a budget of a quarter of vm.max_map_count
+ * (16,382 stacks here), get mprotect guards: gcore sees them as separate
+ * PROT_NONE mappings and skips them cleanly.  Stacks beyond the budget get
+ * guard regions (when the kernel has them), which is what lets 100,000
+ * goroutines live at once; a gcore of such a process is then incomplete
+ * (the gdb extension and gort-core mark what they cannot read), and a
+ * kernel core (abort, or `kill -ABRT`) is the way to capture it.
+ * GORTSTACKGUARD=mprotect or =madvise forces one way, for tests.
  *
  * Pools.  A stack of a dead goroutine goes back to its m's cache (up to
  * CACHE_MAX stacks, no lock: only that m's g0 touches it); beyond that, and
@@ -34,6 +47,7 @@
 #include "proc.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -64,7 +78,7 @@ struct stackcache {
 
 static size_t stacksize;           /* usable bytes, page multiple */
 static size_t pagesize;
-static int    guardmode;           /* 0 unknown, 1 madvise, 2 mprotect */
+static int    guardmode;           /* 0 untried, 1 madvise works, 2 kernel lacks it */
 static gort_lock poollock;
 static struct freestack *pool;     /* global pool, under poollock */
 static int64_t poolcount;
@@ -94,10 +108,36 @@ size_t gort_stack_size(void)
     return stacksize;
 }
 
-/* Guard page [p, p + pagesize). */
+/* How many stacks may still get an mprotect guard (see the essay). */
+static int64_t mprotect_budget = -1;
+static int     guardforce;         /* 0 none, 1 madvise, 2 mprotect (GORTSTACKGUARD) */
+
+static void guard_init(void)
+{
+    long maxmap = 65530;
+    FILE *f = fopen("/proc/sys/vm/max_map_count", "r");
+    if (f != NULL) {
+        if (fscanf(f, "%ld", &maxmap) != 1)
+            maxmap = 65530;
+        fclose(f);
+    }
+    mprotect_budget = maxmap / 4;
+    const char *env = getenv("GORTSTACKGUARD");
+    if (env != NULL && strcmp(env, "madvise") == 0)
+        guardforce = 1;
+    else if (env != NULL && strcmp(env, "mprotect") == 0)
+        guardforce = 2;
+    else if (env != NULL && *env != '\0')
+        gort_badcall("GORTSTACKGUARD", "\"%s\" is neither \"mprotect\" nor \"madvise\"", env);
+}
+
+/* Guard page [p, p + pagesize).  Called with poollock held. */
 static bool install_guard(uintptr_t p)
 {
-    if (guardmode != 2) {
+    if (mprotect_budget < 0)
+        guard_init();
+    bool use_madvise = guardforce == 1 || (guardforce == 0 && mprotect_budget == 0);
+    if (use_madvise && guardmode != 2) {
         if (madvise((void *)p, pagesize, MADV_GUARD_INSTALL) == 0) {
             guardmode = 1;
             return true;
@@ -106,6 +146,8 @@ static bool install_guard(uintptr_t p)
             return false;
         guardmode = 2;          /* kernel without guard regions */
     }
+    if (mprotect_budget > 0)
+        mprotect_budget--;
     return mprotect((void *)p, pagesize, PROT_NONE) == 0;
 }
 

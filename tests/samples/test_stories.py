@@ -22,7 +22,7 @@ from conftest import (BUILD, check_golden, make_core, run_gdb, run_gort_core,
 
 class Story:
     def __init__(self, name, aborts, gdb, core_tool, checks, extra_norm=(),
-                 args=(), live=True):
+                 args=(), live=True, nogolden=()):
         self.name = name
         self.aborts = aborts          # the sample aborts by itself (deadlock, panic)
         self.gdb = gdb                # gdb commands, run live and on the core
@@ -31,6 +31,7 @@ class Story:
         self.extra_norm = extra_norm  # more (regexp, replacement) for goldens
         self.args = args
         self.live = live
+        self.nogolden = set(nogolden)  # commands whose full output varies run to run
 
 
 STORIES = [
@@ -106,10 +107,12 @@ STORIES = [
     Story("leaky", aborts=False,
           gdb=["info goroutines -g"],
           core_tool=[["goroutines"]],
+          nogolden=["gort-core goroutines"],
           checks={
+              "gort-core goroutines": [r"(?m)^\s+\d+ waiting \[chan send.*fetch_backend at samples/leaky\.c:\d+\s+created by handle_request"],
               "info goroutines -g": [r"\b1\d\d goroutines waiting \[chan send\].*\n\s+fetch_backend at samples/leaky\.c"],
           },
-          extra_norm=[(r"\b\d+ goroutines", "N goroutines")]),
+          extra_norm=[(r"\b\d+ goroutines", "N goroutines"), (r"(?m)(\]|idle|dead): [\d .]+$", r"\1: IDS")]),
 ]
 
 
@@ -137,8 +140,9 @@ def test_story_from_core(story_core):
         assert cmd in out, "%s: no output for `%s`" % (story.name, cmd)
         assert "Traceback" not in out[cmd] and "Python Exception" not in out[cmd], out[cmd]
         _check(story, cmd, out[cmd])
-        check_golden("%s.core.%s" % (story.name, re.sub(r"\W+", "_", cmd).strip("_")),
-                     out[cmd], story.extra_norm)
+        if cmd not in story.nogolden:
+            check_golden("%s.core.%s" % (story.name, re.sub(r"\W+", "_", cmd).strip("_")),
+                         out[cmd], story.extra_norm)
 
 
 def test_story_gort_core(story_core):
@@ -150,7 +154,8 @@ def test_story_gort_core(story_core):
         assert proc.returncode in (0, 1), "%s: %s exited %d: %s" % (story.name, what, proc.returncode, proc.stderr)
         assert not proc.stderr.strip() or "corrupt" not in proc.stderr
         _check(story, what, proc.stdout)
-        check_golden("%s.gort-core.%s" % (story.name, "_".join(args)), proc.stdout, story.extra_norm)
+        if what not in story.nogolden:
+                check_golden("%s.gort-core.%s" % (story.name, "_".join(args)), proc.stdout, story.extra_norm)
 
 
 @pytest.mark.parametrize("story", [s for s in STORIES if s.live], ids=lambda s: s.name)
