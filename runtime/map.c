@@ -146,12 +146,19 @@ enum { mapArrayMmap = 256 << 10, hugePage = 2 << 20 };
 #define MADV_POPULATE_WRITE 23
 #endif
 
-static size_t arraybytes(const struct hmap *h, uint8_t B)
+/* From 16 buckets up, an array comes with 1/16 as many overflow buckets
+ * after it (Go's makeBucketArray): most chains never need malloc. */
+static uintptr_t preoverflow(uint8_t B)
 {
-    return ((size_t)1 << B) * h->bucketsize;
+    return B >= 4 ? ((uintptr_t)1 << B) >> 4 : 0;
 }
 
-struct bmap *map_newarray(const struct hmap *h, uint8_t B)
+static size_t arraybytes(const struct hmap *h, uint8_t B)
+{
+    return (((size_t)1 << B) + preoverflow(B)) * h->bucketsize;
+}
+
+static struct bmap *allocarray(struct hmap *h, uint8_t B)
 {
     size_t n = arraybytes(h, B);
     if (n < mapArrayMmap)
@@ -168,6 +175,14 @@ struct bmap *map_newarray(const struct hmap *h, uint8_t B)
             ((volatile char *)p)[off] = 0;
     }
     return p;
+}
+
+struct bmap *map_newarray(struct hmap *h, uint8_t B)
+{
+    struct bmap *arr = allocarray(h, B);
+    h->nextoverflow = map_bucket(h, arr, (uintptr_t)1 << B);
+    h->endoverflow = map_bucket(h, arr, ((uintptr_t)1 << B) + preoverflow(B));
+    return arr;
 }
 
 static void freearray(size_t bytes, void *p)
@@ -264,15 +279,17 @@ static void reap(struct hmap *h)
  * to whichever array the entries live in now). */
 static void retirearray(struct hmap *h, struct bmap *arr, uint8_t B)
 {
+    size_t bytes = arraybytes(h, B);
     for (uintptr_t i = 0; i < ((uintptr_t)1 << B); i++) {
         struct bmap *ovf = map_overflow(h, map_bucket(h, arr, i));
         while (ovf) {
             struct bmap *next = map_overflow(h, ovf);
-            retire(h, ovf, 0);
+            if ((char *)ovf < (char *)arr || (char *)ovf >= (char *)arr + bytes)
+                retire(h, ovf, 0);   /* not one of the array's own */
             ovf = next;
         }
     }
-    retire(h, arr, arraybytes(h, B));
+    retire(h, arr, bytes);
 }
 
 static void freeindirect(struct hmap *h, struct bmap *b)
@@ -393,10 +410,28 @@ void map_hashgrow(struct hmap *h)
 
 struct bmap *map_newoverflow(struct hmap *h, struct bmap *b)
 {
-    struct bmap *ovf = gort_calloc(1, h->bucketsize);
+    struct bmap *ovf;
+    if (h->nextoverflow != h->endoverflow) {
+        ovf = h->nextoverflow;
+        h->nextoverflow = map_bucket(h, ovf, 1);
+    } else {
+        ovf = gort_calloc(1, h->bucketsize);
+    }
     h->noverflow++;
     *map_overflowp(h, b) = ovf;
     return ovf;
+}
+
+/* memcpy, with the common sizes inline (a libc call costs more than the
+ * copy of one word). */
+static inline void copyslot(void *d, const void *s, size_t n)
+{
+    switch (n) {
+    case 8: memcpy(d, s, 8); break;
+    case 4: memcpy(d, s, 4); break;
+    case 16: memcpy(d, s, 16); break;
+    default: memcpy(d, s, n); break;
+    }
 }
 
 struct evacdst {
@@ -446,8 +481,8 @@ static void evacuate(struct hmap *h, uintptr_t oldbucket)
                     d->i = 0;
                 }
                 d->b->tophash[d->i] = top;
-                memcpy(map_key(h, d->b, d->i), k, h->keysize);
-                memcpy(map_elem(h, d->b, d->i), map_elem(h, b, i), h->elemsize);
+                copyslot(map_key(h, d->b, d->i), k, h->keysize);
+                copyslot(map_elem(h, d->b, d->i), map_elem(h, b, i), h->elemsize);
                 d->i++;
             }
         }
@@ -653,7 +688,7 @@ void *gort_map_set(struct hmap *h, const void *key, const void *elem)
     }
     size_t n = h->type->elem->size;
     if (elem)
-        memcpy(slot, elem, n);
+        copyslot(slot, elem, n);
     else
         memset(slot, 0, n);
     if (docheck)

@@ -129,6 +129,10 @@ struct hmap {
     _Atomic uint32_t     liveiters;
     struct mapgrave     *graveyard;
     uint32_t             ngrave, capgrave;
+    /* Overflow buckets allocated with the current array (Go's
+     * extra.nextOverflow): [nextoverflow, endoverflow) are still free. */
+    struct bmap         *nextoverflow;
+    struct bmap         *endoverflow;
     struct maptype       mtype;       /* the type, when the map made its own */
 };
 
@@ -180,7 +184,7 @@ static inline void map_setflags(struct hmap *h, uint8_t f)
 }
 
 uintptr_t    map_hash(const struct hmap *h, const void *key);
-struct bmap *map_newarray(const struct hmap *h, uint8_t B);   /* zeroed */
+struct bmap *map_newarray(struct hmap *h, uint8_t B);   /* zeroed; becomes the current array */
 void         map_growwork(struct hmap *h, uintptr_t bucket);
 void         map_hashgrow(struct hmap *h);
 bool         map_needgrow(const struct hmap *h);
