@@ -8,7 +8,7 @@
 # separate debug files, gdb auto-loading in the tree and after install).
 
 GORT_DWARF_SRCS := dwarf/gort-dwarf.c dwarf/elffile.c dwarf/debugfile.c \
-                   dwarf/dwtypes.c dwarf/check.c dwarf/layout.c
+                   dwarf/dwobj.c dwarf/dwtypes.c dwarf/check.c dwarf/layout.c
 GORT_DWARF_LIBS := -ldwarf
 GORT_DWARF_CFLAGS = $(CSTD) $(DEBUGFLAGS) $(WARN) -D_GNU_SOURCE -Idwarf
 

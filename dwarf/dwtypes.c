@@ -9,6 +9,9 @@
  * asked.  Only top-level DIEs of each CU are indexed: C has no namespaces,
  * and types declared inside functions are no part of the runtime.
  *
+ * libdwarf reads the file through dwobj.c, which shows it only the
+ * sections types live in, from a mapping elffile.c has validated.
+ *
  * Ownership: libdwarf's DIEs and attributes are released as soon as they
  * are read (dwarf_dealloc_die / dwarf_dealloc_attribute); names are copied
  * into the handle, so nothing returned depends on libdwarf's lifetime
@@ -17,6 +20,8 @@
  * corrupt file can make a chain loop).
  */
 #include "dwtypes.h"
+#include "dwobj.h"
+#include "elffile.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -32,6 +37,8 @@ struct slot {
 };
 
 struct dwt {
+    struct elfmap *map;         /* the validated file (elffile.c) */
+    struct dwobj  *obj;         /* libdwarf over it (dwobj.c) */
     Dwarf_Debug dbg;
     char        err[256];
     unsigned    addrsize;
@@ -356,23 +363,12 @@ struct dwt *dwt_open(const char *path, char *why, size_t whylen)
 {
     struct dwt *d = calloc(1, sizeof *d);
     if (!d) { perror("gort-dwarf"); exit(1); }
-    Dwarf_Error err = NULL;
-    /* No true-path buffer: libdwarf must not follow debug links itself;
-     * gort-dwarf chose the file. */
-    int rc = dwarf_init_path(path, NULL, 0, DW_DLC_READ, DW_GROUPNUMBER_ANY,
-                             NULL, NULL, &d->dbg, NULL, 0, NULL, &err);
-    if (rc == DW_DLV_NO_ENTRY) {
-        snprintf(why, whylen, "no DWARF debug info");
-        free(d);
+    if (!(d->map = elf_open(path, why, whylen))
+        || !(d->obj = dwobj_open(path, d->map, why, whylen))) {
+        dwt_close(d);
         return NULL;
     }
-    if (rc != DW_DLV_OK) {
-        snprintf(why, whylen, "cannot read DWARF: %s", err ? dwarf_errmsg(err) : "unknown error");
-        if (err)
-            dwarf_dealloc_error(NULL, err);
-        free(d);
-        return NULL;
-    }
+    d->dbg = dwobj_debug(d->obj);
     if (index_all(d) != 0) {
         snprintf(why, whylen, "%s", d->err);
         dwt_close(d);
@@ -385,9 +381,8 @@ void dwt_close(struct dwt *d)
 {
     if (!d)
         return;
-    Dwarf_Error err = NULL;
-    if (d->dbg && dwarf_finish(d->dbg, &err) == DW_DLV_ERROR && err)
-        dwarf_dealloc_error(NULL, err);
+    dwobj_close(d->obj);
+    elf_close(d->map);
     for (size_t i = 0; i < d->nstrs; i++)
         free(d->strs[i]);
     free(d->strs);

@@ -63,8 +63,8 @@ struct dwt_enumlist {
     struct dwt_enumerator e[];
 };
 
-/* Open path's DWARF (path itself must carry it: see elffile.h for finding
- * a separate debug file) and index it.  Returns NULL with a reason in
+/* Open path's DWARF (path itself must carry it: debugfile.h finds a
+ * separate debug file) and index it.  Returns NULL with a reason in
  * why[0..whylen) on failure. */
 struct dwt *dwt_open(const char *path, char *why, size_t whylen);
 void dwt_close(struct dwt *d);

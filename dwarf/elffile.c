@@ -16,6 +16,9 @@
  *
  * The file is mapped read-only; every offset read from it is checked
  * against the mapping's size before use, with overflow-safe arithmetic.
+ * The mapping and its section table stay available (elf_open) so that
+ * libdwarf can read the sections from it (dwtypes.c) instead of parsing
+ * the file a second time, less carefully.
  */
 #include "elffile.h"
 
@@ -23,6 +26,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
@@ -31,7 +35,7 @@
 /* A section header, whatever the file's class. */
 struct shdr {
     uint32_t name, type;
-    uint64_t flags, offset, size;
+    uint64_t flags, addr, offset, size, link, info, entsize;
 };
 
 struct elfview {
@@ -51,11 +55,13 @@ static void get_shdr(const struct elfview *v, uint64_t at, struct shdr *s)
     if (v->is64) {
         Elf64_Shdr h;
         memcpy(&h, v->p + at, sizeof h);
-        *s = (struct shdr){ h.sh_name, h.sh_type, h.sh_flags, h.sh_offset, h.sh_size };
+        *s = (struct shdr){ h.sh_name, h.sh_type, h.sh_flags, h.sh_addr, h.sh_offset,
+                            h.sh_size, h.sh_link, h.sh_info, h.sh_entsize };
     } else {
         Elf32_Shdr h;
         memcpy(&h, v->p + at, sizeof h);
-        *s = (struct shdr){ h.sh_name, h.sh_type, h.sh_flags, h.sh_offset, h.sh_size };
+        *s = (struct shdr){ h.sh_name, h.sh_type, h.sh_flags, h.sh_addr, h.sh_offset,
+                            h.sh_size, h.sh_link, h.sh_info, h.sh_entsize };
     }
 }
 
@@ -96,18 +102,21 @@ static void find_debuglink(const struct elfview *v, const struct shdr *s,
     info->has_debuglink = true;
 }
 
-static int check_sections(const struct elfview *v, struct elfinfo *info,
+static int check_sections(const struct elfview *v, struct elfmap *map,
                           char *why, size_t whylen)
 {
+    struct elfinfo *info = &map->info;
     uint64_t shoff, shnum, shentsize, shstrndx;
     if (v->is64) {
         Elf64_Ehdr e;
         memcpy(&e, v->p, sizeof e);
         shoff = e.e_shoff; shnum = e.e_shnum; shentsize = e.e_shentsize; shstrndx = e.e_shstrndx;
+        map->type = e.e_type;
     } else {
         Elf32_Ehdr e;
         memcpy(&e, v->p, sizeof e);
         shoff = e.e_shoff; shnum = e.e_shnum; shentsize = e.e_shentsize; shstrndx = e.e_shstrndx;
+        map->type = e.e_type;
     }
     size_t want = v->is64 ? sizeof(Elf64_Shdr) : sizeof(Elf32_Shdr);
     if (shnum == 0 || shoff == 0) {
@@ -135,6 +144,13 @@ static int check_sections(const struct elfview *v, struct elfinfo *info,
         snprintf(why, whylen, "truncated ELF: section name table ends past the end of the file");
         return -1;
     }
+    map->sec = calloc(shnum, sizeof *map->sec);
+    if (!map->sec) {
+        snprintf(why, whylen, "out of memory");
+        return -1;
+    }
+    map->nsec = shnum;
+    map->sec[0].name = "";
     for (uint64_t i = 1; i < shnum; i++) {
         struct shdr s;
         get_shdr(v, shoff + i * shentsize, &s);
@@ -144,6 +160,8 @@ static int check_sections(const struct elfview *v, struct elfinfo *info,
             return -1;
         }
         const char *name = (const char *)v->p + strtab.offset + s.name;
+        map->sec[i] = (struct elfsec){ name, s.type, s.flags, s.addr, s.offset, s.size,
+                                       s.link, s.info, s.entsize };
         if (s.type == SHT_NOBITS)
             continue;
         if (!inside(v, s.offset, s.size)) {
@@ -187,37 +205,65 @@ static int check_header(const struct elfview *v, char *why, size_t whylen, bool 
     return 0;
 }
 
-int elf_inspect(const char *path, struct elfinfo *info, char *why, size_t whylen)
+struct elfmap *elf_open(const char *path, char *why, size_t whylen)
 {
-    memset(info, 0, sizeof *info);
     int fd = open(path, O_RDONLY | O_CLOEXEC);
     if (fd < 0) {
         snprintf(why, whylen, "%s", strerror(errno));
-        return -1;
+        return NULL;
     }
     struct stat st;
     if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
         snprintf(why, whylen, "not a regular file");
         close(fd);
-        return -1;
+        return NULL;
     }
     if (st.st_size == 0) {
         snprintf(why, whylen, "empty file, not an ELF file");
         close(fd);
-        return -1;
+        return NULL;
     }
     void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
     close(fd);
     if (p == MAP_FAILED) {
         snprintf(why, whylen, "cannot map the file: %s", strerror(errno));
-        return -1;
+        return NULL;
     }
+    struct elfmap *m = calloc(1, sizeof *m);
+    if (!m) {
+        snprintf(why, whylen, "out of memory");
+        munmap(p, (size_t)st.st_size);
+        return NULL;
+    }
+    m->p = p;
+    m->size = (size_t)st.st_size;
     struct elfview v = { p, (size_t)st.st_size, false };
-    int rc = check_header(&v, why, whylen, &v.is64);
-    if (rc == 0)
-        rc = check_sections(&v, info, why, whylen);
-    munmap(p, v.size);
-    return rc;
+    if (check_header(&v, why, whylen, &v.is64) != 0
+        || check_sections(&v, m, why, whylen) != 0) {
+        elf_close(m);
+        return NULL;
+    }
+    m->is64 = v.is64;
+    return m;
+}
+
+void elf_close(struct elfmap *m)
+{
+    if (!m)
+        return;
+    munmap((void *)m->p, m->size);
+    free(m->sec);
+    free(m);
+}
+
+int elf_inspect(const char *path, struct elfinfo *info, char *why, size_t whylen)
+{
+    struct elfmap *m = elf_open(path, why, whylen);
+    if (!m)
+        return -1;
+    *info = m->info;
+    elf_close(m);
+    return 0;
 }
 
 int elf_file_crc32(const char *path, uint32_t *crc)

@@ -24,8 +24,31 @@ struct elfinfo {
     uint8_t  buildid[64];
 };
 
-/* Inspect path.  Returns 0 and fills *info, or -1 with a one-line reason
- * (no file name, no newline) in why[0..whylen). */
+/* A section of a validated file: its bytes lie inside the mapping
+ * (except SHT_NOBITS, whose size says nothing about the file). */
+struct elfsec {
+    const char *name;             /* inside the mapping, NUL-terminated */
+    uint32_t    type;
+    uint64_t    flags, addr, offset, size, link, info, entsize;
+};
+
+/* A file mapped read-only and validated (see elffile.c). */
+struct elfmap {
+    const uint8_t  *p;
+    size_t          size;
+    bool            is64;
+    uint16_t        type;         /* ET_EXEC, ET_DYN, ET_REL, ... */
+    size_t          nsec;
+    struct elfsec  *sec;          /* nsec entries; [0] is the null section */
+    struct elfinfo  info;
+};
+
+/* Map and validate path.  Returns NULL with a one-line reason (no file
+ * name, no newline) in why[0..whylen). */
+struct elfmap *elf_open(const char *path, char *why, size_t whylen);
+void elf_close(struct elfmap *m);
+
+/* The same, keeping only what was found.  Returns 0 or -1 with a reason. */
 int elf_inspect(const char *path, struct elfinfo *info, char *why, size_t whylen);
 
 /* CRC-32 (the .gnu_debuglink checksum, zlib's polynomial) of a whole file.
