@@ -33,8 +33,8 @@ def run(argv, **kw):
     env = dict(os.environ)
     env.setdefault("ASAN_OPTIONS", "detect_leaks=1:abort_on_error=0")
     env.setdefault("UBSAN_OPTIONS", "print_stacktrace=1")
-    return subprocess.run(argv, capture_output=True, text=True, timeout=TIMEOUT,
-                          env=env, **kw)
+    return subprocess.run(argv, capture_output=True, text=True, errors="replace",
+                          timeout=TIMEOUT, env=env, **kw)
 
 
 @pytest.fixture(params=[GORT_DWARF, GORT_DWARF_ASAN], ids=["rel", "asan"])
