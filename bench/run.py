@@ -27,7 +27,8 @@ glib-map; `floors` holds the floors and OS-thread baselines, shown in the
                    /usr/bin/time; every workload must pass its self-check
                    and speak the protocol.
 
-Writes the table to OUT/results.txt and the raw numbers to OUT/results.json.
+Writes the table to OUT/results.txt and the raw numbers to OUT/results.json
+(OUT/results-FILTER.* for a filtered run).
 Exit status: 0 when every run exited 0 and spoke the protocol (a target
 missed is reported, not an error), 1 otherwise.
 """
@@ -346,14 +347,20 @@ def main():
         text += "\nProblems:\n" + "".join("  %s\n" % p for p in problems)
     sys.stdout.write(text)
     if a.out and not a.smoke:
+        # A filtered run keeps its own files, so it does not overwrite the
+        # table of the last full run.
+        stem = "results"
+        if a.filter:
+            stem += "-" + (re.sub(r"[^A-Za-z0-9]+", "_", a.filter).strip("_")
+                           or "filtered")
         os.makedirs(a.out, exist_ok=True)
-        with open(os.path.join(a.out, "results.txt"), "w") as fh:
+        with open(os.path.join(a.out, stem + ".txt"), "w") as fh:
             fh.write(text)
-        with open(os.path.join(a.out, "results.json"), "w") as fh:
+        with open(os.path.join(a.out, stem + ".json"), "w") as fh:
             json.dump({"reps": a.reps, "filter": a.filter,
                        "rows": rows, "derived": derived,
                        "problems": problems}, fh, indent=1)
-        print("\nwritten: %s/results.txt, results.json" % a.out)
+        print("\nwritten: %s/%s.txt, %s.json" % (a.out, stem, stem))
     return 1 if problems else 0
 
 
@@ -475,6 +482,8 @@ def render(rows, derived, listed, a):
     lines.append("")
     lines.append("Targets across rows:")
     for d in derived:
+        if d["gort"] is None and d["ref"] is None:
+            continue          # neither side ran (a filtered run)
         lines.append("  %s:\n      gort %s, ref %s, ratio %s (target <= %g): %s" % (
             d["what"], fmt(d["gort"]), fmt(d["ref"]),
             "-" if d["ratio"] is None else "%.2f" % d["ratio"], d["max"],
