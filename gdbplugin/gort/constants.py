@@ -29,6 +29,7 @@ _reasons = None
 def reset(*_args):
     global _reasons
     _enums.clear()
+    _names.clear()
     _reasons = None
 
 
@@ -54,9 +55,15 @@ def value(tag, name):
         raise layout.Missing("enum %s has no %s" % (tag, name))
 
 
+_names = {}
+
+
 def names(tag):
-    """{value: enumerator name} of enum tag."""
-    return {v: k for k, v in enum(tag).items()}
+    """{value: enumerator name} of enum tag (cached: called per goroutine)."""
+    n = _names.get(tag)
+    if n is None:
+        n = _names[tag] = {v: k for k, v in enum(tag).items()}
+    return n
 
 
 def _words(name):

@@ -34,6 +34,7 @@ the previous selection.
 """
 
 import os
+import struct
 import time
 
 import gdb
@@ -53,39 +54,60 @@ class G:
         self.error = None
 
 
-def _offsets():
-    g = layout.struct("g")
-    gb = layout.struct("gobuf")
-    gs = layout.struct("gstack")
-    sched, stack = g.off("sched"), g.off("stack")
-    o = {
-        "goid": (g.off("goid"), g.fsize("goid"), True),
-        "status": (g.off("atomicstatus"), g.fsize("atomicstatus"), False),
-        "reason": (g.off("waitreason"), g.fsize("waitreason"), False),
-        "waitsince": (g.off("waitsince"), g.fsize("waitsince"), True),
-        "m": (g.off("m"), 8, False),
-        "sp": (sched + gb.off("sp"), 8, False),
-        "pc": (sched + gb.off("pc"), 8, False),
-        "bp": (sched + gb.off("bp"), 8, False),
-        "lo": (stack + gs.off("lo"), 8, False),
-        "hi": (stack + gs.off("hi"), 8, False),
-        "startpc": (g.off("startpc"), 8, False),
-        "gopc": (g.off("gopc"), 8, False),
-        "parentgoid": (g.off("parentgoid"), 8, True),
-        "waiting": (g.off("waiting"), 8, False),
-        "waitobj": (g.off("waitobj"), 8, False),
-    }
-    return g.size, list(o.items())
+_FIELDS = (
+    # attribute, (path of (struct, field) pairs), signed
+    ("goid", (("g", "goid"),), True),
+    ("status", (("g", "atomicstatus"),), False),
+    ("reason", (("g", "waitreason"),), False),
+    ("waitsince", (("g", "waitsince"),), True),
+    ("m", (("g", "m"),), False),
+    ("sp", (("g", "sched"), ("gobuf", "sp")), False),
+    ("pc", (("g", "sched"), ("gobuf", "pc")), False),
+    ("bp", (("g", "sched"), ("gobuf", "bp")), False),
+    ("lo", (("g", "stack"), ("gstack", "lo")), False),
+    ("hi", (("g", "stack"), ("gstack", "hi")), False),
+    ("startpc", (("g", "startpc"),), False),
+    ("gopc", (("g", "gopc"),), False),
+    ("parentgoid", (("g", "parentgoid"),), True),
+    ("waiting", (("g", "waiting"),), False),
+    ("waitobj", (("g", "waitobj"),), False),
+)
+_CODES = {1: "b", 2: "h", 4: "i", 8: "q"}
+_gdecoder = None
+
+
+def _decoder():
+    """(size of struct g, struct.Struct decoding every field read, names):
+    built once from DWARF, so reading a g is one unpack_from."""
+    global _gdecoder
+    if _gdecoder is None:
+        fields = []
+        for name, path, signed in _FIELDS:
+            off = 0
+            for tag, f in path:
+                off += layout.off(tag, f)
+            size = layout.struct(path[-1][0]).fsize(path[-1][1])
+            code = _CODES[size]
+            fields.append((off, size, code if signed else code.upper(), name))
+        fields.sort()
+        fmt, pos = "<", 0
+        for off, size, code, _ in fields:
+            if off < pos:
+                raise Corrupt("overlapping fields in struct g")
+            fmt += "%dx%s" % (off - pos, code) if off > pos else code
+            pos = off + size
+        _gdecoder = (layout.size("g"), struct.Struct(fmt), [f[3] for f in fields])
+    return _gdecoder
 
 
 def read_g(addr):
     """G at addr; a G with .error set if it cannot be read or is absurd."""
     gp = G(addr)
     try:
-        size, offs = _offsets()
-        data = MEM.read(addr, size)
-        for name, (off, n, signed) in offs:
-            setattr(gp, name, int.from_bytes(data[off:off + n], "little", signed=signed))
+        size, st, names = _decoder()
+        data, off = MEM.span(addr, size)
+        for name, v in zip(names, st.unpack_from(data, off)):
+            setattr(gp, name, v)
         if gp.status not in constants.names("gstatus"):
             raise Corrupt("g %#x has status %d" % (addr, gp.status))
         if gp.goid < 0 or gp.goid > 1 << 62:
@@ -162,8 +184,9 @@ _syms = {}
 
 
 def reset(*_args):
-    global _runtime_dir
+    global _runtime_dir, _gdecoder
     _runtime_dir = None
+    _gdecoder = None
     _syms.clear()
 
 
@@ -178,6 +201,11 @@ def runtime_dir():
         except gdb.error:
             pass
     return _runtime_dir
+
+
+# Shared libraries of the system: their frames are skipped like the
+# runtime's when looking for the user's frame.
+SYSTEM_LIBS = ("/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/")
 
 
 class Sym:
@@ -211,6 +239,9 @@ def symbolize(pc, is_return=True):
             s.line = sal.line
             rd = runtime_dir()
             s.runtime = bool(rd) and sal.symtab.fullname().startswith(rd)
+        lib = gdb.solib_name(look)
+        if lib and lib.startswith(SYSTEM_LIBS):
+            s.runtime = True         # libc & co. are never "where" a goroutine is
     except (gdb.error, RuntimeError):
         pass
     if s.func.startswith("0x"):
@@ -224,26 +255,44 @@ def symbolize(pc, is_return=True):
     return s
 
 
+# The innermost frames of a parked goroutine lie just above its saved sp:
+# one read of this many bytes from sp usually holds the whole chain up to
+# the first user frame (one target read per goroutine, not one per frame).
+WINDOW = 1024
+_pair = struct.Struct("<QQ").unpack_from
+
+
 def fp_walk(gp, maxframes):
-    """[(pc, is_return)] of a parked goroutine, innermost first, from its
-    saved context by the frame-pointer chain (see the essay)."""
-    frames = [(gp.pc, True)]
-    bp = gp.bp
-    lo, hi = gp.lo, gp.hi
-    while len(frames) < maxframes:
-        if bp == 0 or bp % 8 or (hi and not lo <= bp < hi - 8):
-            break
+    """Yield (pc, is_return) of a parked goroutine, innermost first, from
+    its saved context by the frame-pointer chain (see the essay); lazy, so
+    the listing stops at the first user frame."""
+    yield gp.pc, True
+    bp, lo, hi, sp = gp.bp, gp.lo, gp.hi, gp.sp
+    win, wbase = b"", sp
+    if sp and (not hi or lo <= sp < hi):
         try:
-            nbp, ret = MEM.unpack("QQ", bp, PAGE)
+            win = MEM.exact(sp, min(WINDOW, hi - sp) if hi else WINDOW)
         except Corrupt:
-            break
+            win = b""
+    wend = wbase + len(win)
+    n = 1
+    while n < maxframes:
+        if bp == 0 or bp % 8 or (hi and not lo <= bp < hi - 8):
+            return
+        if wbase <= bp and bp + 16 <= wend:
+            nbp, ret = _pair(win, bp - wbase)
+        else:
+            try:
+                nbp, ret = MEM.unpack("QQ", bp, PAGE)
+            except Corrupt:
+                return
         if ret == 0:
-            break
-        frames.append((ret, True))
+            return
+        yield ret, True
+        n += 1
         if nbp <= bp:
-            break
+            return
         bp = nbp
-    return frames
 
 
 def thread_walk(thr, maxframes):
@@ -282,7 +331,7 @@ def stack_of(gp, running, maxframes=None):
             return thread_walk(thr, maxframes)
         return []
     if gp.pc == 0:
-        return []
+        return iter(())
     return fp_walk(gp, maxframes)
 
 
@@ -432,7 +481,10 @@ def _row(L, st, gp, reason, opts):
 def created_by(gp):
     if not gp.gopc:
         return "created by the runtime"
-    return "created by %s in goroutine %d" % (symbolize(gp.gopc, True).text(), gp.parentgoid)
+    where = symbolize(gp.gopc, True).text()
+    if gp.parentgoid <= 0:
+        return "created by %s (outside any goroutine)" % where
+    return "created by %s in goroutine %d" % (where, gp.parentgoid)
 
 
 def _grouped(L, rows, opts):
@@ -457,8 +509,9 @@ def _grouped(L, rows, opts):
             out.append("%d corrupt goroutine entries" % len(gps))
             continue
         ids = " ".join(str(g.goid) for g in gps[:8]) + (" ..." if len(gps) > 8 else "")
-        out.append("%d goroutines %s %s: %s" % (len(gps), key[0], key[1], ids)
-                   if key[1] else "%d goroutines %s: %s" % (len(gps), key[0], ids))
+        noun = "goroutine" if len(gps) == 1 else "goroutines"
+        out.append("%d %s %s%s: %s" % (len(gps), noun, key[0],
+                                        " " + key[1] if key[1] else "", ids))
         for s in stack:
             if not s.runtime:
                 out.append("    %s" % s.text())

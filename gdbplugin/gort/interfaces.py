@@ -48,7 +48,7 @@ def itab_types(tab):
     if inter:
         # interfacetype.typ is an rtype; its name is the interface's name
         try:
-            iname = types.rtype(inter + layout.off("interfacetype", "typ")).name
+            iname = types.type_name(inter + layout.off("interfacetype", "typ"))
         except Corrupt:
             iname = "<corrupt interface type>"
     return iname, typ

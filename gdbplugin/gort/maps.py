@@ -76,7 +76,7 @@ class MapInfo:
                 self.keyoff + self.bucketcnt * self.keysize > self.bucketsize:
             raise Corrupt("map %#x has an impossible bucket layout" % addr)
         try:
-            self.name = types.rtype(mt + layout.off("maptype", "typ")).name
+            self.name = types.type_name(mt + layout.off("maptype", "typ"))
         except Corrupt:
             self.name = None
         if not self.name or not self.name.startswith("map["):
@@ -216,22 +216,22 @@ def stats_text(val):
     m = MapInfo(addr)
     chains = {}
     live = 0
-    overflow = 0
     corrupt = []
     for baddr, data in m.chains(chains):
         if isinstance(data, Corrupt):
             corrupt.append(str(data))
             continue
         live += sum(1 for i in range(m.bucketcnt) if data[i] >= m.mintophash)
-    for key in chains:
-        overflow += sum(n - 1 for n in chains[key])
+    overflow = {k: sum(n - 1 for n in v) for k, v in chains.items()}
     nb = 1 << m.B
     lines = [
         "%s at %#x" % (m.name, addr),
         "  count %d (live slots found: %d)" % (m.count, live),
         "  B %d: %d buckets of %d bytes, load %.2f entries per bucket (grows at 6.5)"
         % (m.B, nb, m.bucketsize, m.count / nb),
-        "  overflow buckets: %d (noverflow says %d)" % (overflow, m.noverflow),
+        "  overflow buckets: %d (noverflow says %d)%s"
+        % (overflow.get("new", 0), m.noverflow,
+           ", %d more in oldbuckets" % overflow["old"] if overflow.get("old") else ""),
         "  longest chain: %d buckets" % max((max(v) for v in chains.values() if v), default=0),
     ]
     if m.oldbuckets:

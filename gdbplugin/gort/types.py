@@ -76,6 +76,13 @@ def c_type(name):
     return t
 
 
+def type_name(addr):
+    """The name of the descriptor at addr, without resolving it in DWARF
+    (an interface's or a map type's name is no C type)."""
+    namep = MEM.word(addr + layout.off("rtype", "name"))
+    return MEM.cstring(namep, 200) if namep else "?"
+
+
 def rtype(addr):
     """The RType at addr; Corrupt if it cannot be read or makes no sense."""
     if addr == 0:

@@ -122,8 +122,8 @@ def text():
                     lines.append("%s on chan %#x (%s) -> can be woken by goroutines %s"
                                  % (head, a, desc, " ".join(map(str, who))))
                 else:
-                    lines.append("%s on chan %#x (%s) -> no other goroutine holds it "
-                                 "in its frames" % (head, a, desc))
+                    lines.append("%s on chan %#x (%s) -> no goroutine holds it in a "
+                                 "local variable (a global: anyone may act on it)" % (head, a, desc))
             elif gp.reason == rv["waitReasonMutex"]:
                 try:
                     owner = int.from_bytes(MEM.read(a + layout.off("gort_mutex", "owner"), 8),
