@@ -15,7 +15,8 @@
  *    has that struct's size (gobuf inside g, waitq inside a channel or a
  *    mutex).  A struct defined with two sizes in two compilation units is
  *    an error (the tools would read one and the code use the other).  The
- *    enumerators the tools name have distinct values.  Then the few facts
+ *    enumerators the tools name have distinct values (except in enums of
+ *    plain constants, tags ending in _const).  Then the few facts
  *    the tools assume beyond the names (the RULES below): two-word
  *    interfaces, strings and wait queues, the code pointer first in a
  *    funcval, itab's method table last, one wait-reason string per reason.
@@ -214,9 +215,13 @@ static void check_entry(struct ctx *c, const struct centry *ce)
             problem(c, "missing: enum %s has no enumerator %s", ce->a, ce->b);
             break;
         }
-        /* The tools turn values back into names: the names they know must
-         * not share a value. */
-        for (const struct centry *o = contract; o < ce; o++) {
+        /* The tools turn a status, reason, kind, mark or flag back into its
+         * name: the names they know must not share a value.  Enums of plain
+         * constants (tag ending in _const: sizes, limits) are only read
+         * name -> value and may repeat a value. */
+        size_t tl = strlen(ce->a);
+        bool decoded = !(tl >= 6 && strcmp(ce->a + tl - 6, "_const") == 0);
+        for (const struct centry *o = contract; decoded && o < ce; o++) {
             const struct dwt_enumerator *w;
             if (o->kind == C_ENUMERATOR && strcmp(o->a, ce->a) == 0
                 && (w = enumerator(en, o->b)) && w->value == v->value)
