@@ -430,7 +430,8 @@ void (*gort_iface_method(struct iface i, int k))(void);
  * a pointer-typed value) is inlined here and everything else goes to the
  * real functions above, which check their arguments and report misuse.
  * (gort_call)(f), (gort_unbox)(...), &gort_iface_method etc. name the
- * real functions. */
+ * real functions.  gort_to_iface is not inlined: a conversion that may
+ * panic is not a loop body. */
 static inline __attribute__((always_inline))
 void (*gort__iface_method_fast(struct iface i, int k))(void)
 {
@@ -460,6 +461,35 @@ bool gort__unbox_fast(struct eface e, const struct rtype *t, void *out)
 }
 #pragma GCC diagnostic pop
 #define gort_unbox(e, t, out) gort__unbox_fast((e), (t), (out))
+
+/* x.(I) from an eface: the itab cache lookup (iface.c's essay has the
+ * cache's design).  Inlined: the first itab of the pair's chain, which is
+ * the only one unless two pairs share a chain; anything else (a miss, a
+ * later chain entry, a negative itab, a nil e, misuse) goes to the real
+ * gort_as_iface.  Only acquire loads of published, immutable itabs: no
+ * lock, no write but to *out. */
+enum { GORT__ITAB_BUCKETS = 1024 };     /* a power of two */
+extern struct itab *gort_itabtable[GORT__ITAB_BUCKETS];
+static inline uint32_t gort__itabhash(const struct interfacetype *inter, const struct rtype *t)
+{
+    uint64_t i = (uint64_t)(uintptr_t)inter;
+    uint64_t x = ((uint64_t)(uintptr_t)t ^ (i << 32 | i >> 32)) * 0x9E3779B97F4A7C15ull;
+    return (uint32_t)(x >> 32);
+}
+static inline __attribute__((always_inline))
+bool gort__as_iface_fast(const struct interfacetype *it, struct eface e, struct iface *out)
+{
+    uint32_t h = gort__itabhash(it, e.type) & (GORT__ITAB_BUCKETS - 1);
+    struct itab *m = __atomic_load_n(&gort_itabtable[h], __ATOMIC_ACQUIRE);
+    if (__builtin_expect(m != 0 && m->inter == it && m->type == e.type &&
+                         !m->bad && out != 0, 1)) {
+        out->tab = m;
+        out->data = e.data;
+        return true;
+    }
+    return (gort_as_iface)(it, e, out);
+}
+#define gort_as_iface(it, e, out) gort__as_iface_fast((it), (e), (out))
 
 static inline __attribute__((always_inline))
 void gort__call_fast(struct funcval *f)

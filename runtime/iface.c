@@ -49,8 +49,16 @@
  * varying low bits move up) xor the type's, times an odd constant (the
  * golden ratio's), keeping bits 32 and up, where a multiply mixes best:
  * every input bit below 32 reaches them through the carries, and the
- * rotated interface bits land on them directly.  One multiply: the hit
- * path is a leaf function of about twenty instructions.
+ * rotated interface bits land on them directly.  One multiply.
+ *
+ * Where the hit path runs.  gort.h inlines a probe of the first itab of
+ * the pair's chain into the caller (gort__as_iface_fast): about a dozen
+ * instructions, no call, results in registers (Go 1.19 pays two calls,
+ * assertE2I2 and getitab, for the same lookup).  Anything else calls
+ * gort_as_iface here, whose own hit path walks the whole chain as a leaf
+ * function saving no registers; only then does the out-of-line slow path
+ * handle nil, misuse and first use.  The hash function and the table size
+ * are therefore in gort.h, shared by both.
  */
 #include "runtime.h"
 #include "type.h"
@@ -58,7 +66,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum { ITAB_BUCKETS = 1024 };   /* a power of two */
+enum { ITAB_BUCKETS = GORT__ITAB_BUCKETS };     /* gort.h: its inline probe shares them */
 
 /* Chain heads of the itab cache; a debugger can list every itab from here.
  * Written only under itablock, with release stores; read with acquire
@@ -70,12 +78,8 @@ static gort_lock itablock;
  * non-NULL address, shared by all of them. */
 static uintptr_t zerobase;
 
-static inline uint32_t itabhash(const struct interfacetype *inter, const struct rtype *t)
-{
-    uint64_t i = (uint64_t)(uintptr_t)inter;
-    uint64_t x = ((uint64_t)(uintptr_t)t ^ (i << 32 | i >> 32)) * 0x9E3779B97F4A7C15ull;
-    return (uint32_t)(x >> 32);
-}
+/* The hash is in gort.h, shared with the inline probe there. */
+#define itabhash gort__itabhash
 
 static inline struct itab *itab_find(const struct interfacetype *inter,
                                      const struct rtype *t, uint32_t h)
@@ -201,13 +205,14 @@ as_iface_slow(const struct interfacetype *it, struct eface e, struct iface *out)
 __attribute__((optimize("no-tree-slp-vectorize")))
 bool (gort_as_iface)(const struct interfacetype *it, struct eface e, struct iface *out)
 {
-    if (__builtin_expect(it != NULL && out != NULL && e.type != NULL, 1)) {
-        struct itab *m = itab_find(it, e.type, itabhash(it, e.type));
-        if (__builtin_expect(m != NULL && !m->bad, 1)) {
-            out->tab = m;
-            out->data = e.data;
-            return true;
-        }
+    /* A NULL it or a nil e (NULL type) needs no test here: no itab has a
+     * NULL inter or type, so the lookup misses and the slow path sorts
+     * them out.  out must be tested: a hit writes through it. */
+    struct itab *m = itab_find(it, e.type, itabhash(it, e.type));
+    if (__builtin_expect(m != NULL && !m->bad && out != NULL, 1)) {
+        out->tab = m;
+        out->data = e.data;
+        return true;
     }
     return as_iface_slow(it, e, out);
 }

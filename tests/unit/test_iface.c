@@ -166,6 +166,49 @@ Test(iface, extra_methods_are_skipped)
     cr_assert(!gort_as_iface(&mid, gort_box(&labelptr_type, &lp), &o));
 }
 
+/* Two pairs in one chain of the itab cache: the inline probe in gort.h
+ * sees only the chain's first itab; the second must still be found (by
+ * the real gort_as_iface), and each pair keeps its own itab. */
+enum { NCAND = 4096 };
+static struct interfacetype cand[NCAND];
+static struct gort_typeonce cand_once[NCAND];
+static const char *cand_methods[NCAND][1];
+
+Test(iface, shared_chain)
+{
+    int a = -1, b = -1;
+    for (int i = 0; i < NCAND && b < 0; i++) {
+        cand_methods[i][0] = "Name";
+        cand[i] = (struct interfacetype){
+            .typ = { .size = sizeof(struct iface), .align = _Alignof(struct iface),
+                     .kind = GORT_KIND_INTERFACE, .name = "Cand", .once = &cand_once[i] },
+            .mhdr = cand_methods[i], .nmhdr = 1,
+        };
+        uint32_t h = gort__itabhash(&cand[i], &circle_type) & (GORT__ITAB_BUCKETS - 1);
+        if (a < 0)
+            a = i;
+        else if (h == (gort__itabhash(&cand[a], &circle_type) & (GORT__ITAB_BUCKETS - 1)))
+            b = i;
+    }
+    cr_assert(b >= 0, "no two candidates share a chain");
+    struct circle c = { 1 };
+    struct eface e = gort_box(&circle_type, &c);
+    struct iface ia, ib, ia2, ib2;
+    cr_assert(gort_as_iface(&cand[a], e, &ia));
+    cr_assert(gort_as_iface(&cand[b], e, &ib));     /* now first in the chain */
+    cr_assert(gort_as_iface(&cand[a], e, &ia2));    /* second: found by the function */
+    cr_assert((gort_as_iface)(&cand[b], e, &ib2));
+    cr_assert_eq(ia.tab, ia2.tab);
+    cr_assert_eq(ib.tab, ib2.tab);
+    cr_assert_neq(ia.tab, ib.tab);
+    cr_assert_eq(ia.tab->inter, &cand[a]);
+    cr_assert_eq(ib.tab->inter, &cand[b]);
+    cr_assert_eq(ia.tab->link, NULL);
+    cr_assert_eq(ib.tab->link, ia.tab, "b was inserted at the head of a's chain");
+    cr_assert_eq(gort_itabtable[ib.tab->hash & (GORT__ITAB_BUCKETS - 1)], ib.tab);
+    cr_assert_str_eq(((name_fn)gort_iface_method(ia2, 0))(ia2.data), "circle");
+}
+
 /* ------------------------------------------------------------------ */
 /* Panics with Go's messages. */
 
