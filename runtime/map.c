@@ -449,6 +449,11 @@ static void evacuate(struct hmap *h, uintptr_t oldbucket)
             { map_bucket(h, h->buckets, oldbucket), 0 },
             { samesize ? NULL : map_bucket(h, h->buckets, oldbucket + newbit), 0 },
         };
+        /* Start fetching the destinations while the old chain is read:
+         * three cache misses overlap instead of queueing. */
+        __builtin_prefetch(xy[0].b, 1);
+        if (xy[1].b)
+            __builtin_prefetch(xy[1].b, 1);
         for (; b; b = map_overflow(h, b)) {
             for (uintptr_t i = 0; i < bucketCnt; i++) {
                 uint8_t top = b->tophash[i];
@@ -507,12 +512,24 @@ static void evacuate(struct hmap *h, uintptr_t oldbucket)
     }
 }
 
+/* Old buckets evacuated in order per write, besides the one the write
+ * needs.  Go moves 1; in-order evacuation streams through memory (the
+ * prefetcher follows it) while the needed bucket is a random access, so
+ * finishing the grow sooner leaves fewer random evacuations.  Measured on
+ * 10^6 int64 inserts without hint (scratch driver, thread CPU time, three
+ * interleaved runs on a loaded 2-core VM, so only the trend counts):
+ *     1: 143 146 155   2: 143 137 142   4: 127 124 (266)   8: 140 121 115
+ *    16: 136 126 (368) ns/insert.
+ * A write still does bounded work: at most 9 old buckets. */
+enum { evacuateAhead = 8 };
+
 void map_growwork(struct hmap *h, uintptr_t bucket)
 {
     /* The old bucket the caller is about to use, then one more so the
-     * grow finishes. */
+     * grow finishes.  The second is fetched while the first is moved. */
+    __builtin_prefetch(map_bucket(h, h->oldbuckets, h->nevacuate));
     evacuate(h, bucket & (noldbuckets(h) - 1));
-    if (map_growing(h))
+    for (int k = 0; k < evacuateAhead && map_growing(h); k++)
         evacuate(h, h->nevacuate);
 }
 

@@ -112,6 +112,8 @@ void *map_set##SUF(struct hmap *h, T key)                                   \
     uintptr_t inserti;                                                      \
 again:;                                                                     \
     uintptr_t bucket = hash & map_bucketmask(h->B);                         \
+    /* fetch the bucket while growwork evacuates elsewhere */               \
+    __builtin_prefetch(map_bucket(h, h->buckets, bucket), 1);               \
     if (map_growing(h))                                                     \
         map_growwork(h, bucket);                                            \
     struct bmap *b = map_bucket(h, h->buckets, bucket);                     \
@@ -288,6 +290,7 @@ void *map_setstr(struct hmap *h, gort_string key)
     uintptr_t inserti;
 again:;
     uintptr_t bucket = hash & map_bucketmask(h->B);
+    __builtin_prefetch(map_bucket(h, h->buckets, bucket), 1);
     if (map_growing(h))
         map_growwork(h, bucket);
     struct bmap *b = map_bucket(h, h->buckets, bucket);

@@ -11,7 +11,7 @@
  * The cache has just taken its 417th user.  At 6.5 entries per bucket, 64
  * buckets hold at most 416, so that insert started a grow to 128 buckets:
  * the old 64 are in `oldbuckets` and only the first few have been
- * evacuated (each write moves at most two).  A few more logins follow, so
+ * evacuated (each write moves at most nine).  Three more logins follow, so
  * the map is mid-growth (oldbuckets != NULL, nevacuate < 64) when the
  * program reaches story_ready(), a noinline function to break on.  It then
  * deletes a user (a rare logout) and exits normally.
