@@ -30,7 +30,7 @@ $(CORE_FUZZ): dwarf/core/fuzz.c $(filter-out dwarf/core/main.c,$(CORE_SRCS)) $(C
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	    dwarf/core/fuzz.c $(filter-out dwarf/core/main.c,$(CORE_SRCS)) $(CORE_LIBS) -o $@
 
-CORE_PROGS := $(BUILD)/tests/core/fakeg
+CORE_PROGS := $(BUILD)/tests/core/fakeg $(BUILD)/tests/core/plain
 $(BUILD)/tests/core/%: tests/core/progs/%.c runtime/runtime.h runtime/gort.h
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(DEBUGFLAGS) $(WARN) -O0 -pthread -D_GNU_SOURCE $(CFLAGS) -Iruntime $< -o $@

@@ -289,11 +289,13 @@ bool gwalk(struct target *t, struct gtable *tab, char *err, size_t errlen)
         len = LIMIT_GOROUTINES;
     }
     uint64_t avail = mem_avail(&t->mem, allgs) / 8;
+    bool absurd = tab->corrupt[0] != 0;
     if (avail < len) {
         /* Read what the core holds of the array: partial, not nothing. */
-        snprintf(tab->corrupt, sizeof tab->corrupt,
-                 "<corrupt: gort_allgs holds %llu of %llu entries in the core>",
-                 (unsigned long long)avail, (unsigned long long)len);
+        if (!absurd)
+            snprintf(tab->corrupt, sizeof tab->corrupt,
+                     "<corrupt: gort_allgs holds %llu of %llu entries in the core>",
+                     (unsigned long long)avail, (unsigned long long)len);
         len = avail;
     }
     if (len == 0) {
@@ -309,6 +311,15 @@ bool gwalk(struct target *t, struct gtable *tab, char *err, size_t errlen)
         snprintf(err, errlen, "cannot read gort_allgs");
         return false;
     }
+    /* With an absurd length the true end is unknown: the array's first
+     * NULL entry is the best guess (allgs never holds NULL below its
+     * length). */
+    if (absurd)
+        for (size_t i = 0; i < len; i++)
+            if (ptrs[i] == 0) {
+                len = i;
+                break;
+            }
     tab->n = len;
     for (size_t i = 0; i < len; i++) {
         struct gor *g = &tab->g[i];

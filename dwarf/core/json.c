@@ -68,12 +68,21 @@ static int utf8_len(const unsigned char *p)
 
 static void raw_str(struct json *j, const char *s)
 {
-    fputc('"', j->f);
+    putc_unlocked('"', j->f);
     const unsigned char *p = (const unsigned char *)s;
     while (*p) {
+        /* A run of plain ASCII goes out in one write. */
+        const unsigned char *q = p;
+        while (*q >= 0x20 && *q < 0x80 && *q != '"' && *q != '\\')
+            q++;
+        if (q > p) {
+            fwrite_unlocked(p, 1, (size_t)(q - p), j->f);
+            p = q;
+            continue;
+        }
         if (*p == '"' || *p == '\\') {
-            fputc('\\', j->f);
-            fputc(*p++, j->f);
+            putc_unlocked('\\', j->f);
+            putc_unlocked(*p++, j->f);
         } else if (*p < 0x20) {
             fprintf(j->f, "\\u%04x", *p++);
         } else {
@@ -82,12 +91,12 @@ static void raw_str(struct json *j, const char *s)
                 fputs("\\ufffd", j->f);
                 p++;
             } else {
-                fwrite(p, 1, (size_t)n, j->f);
+                fwrite_unlocked(p, 1, (size_t)n, j->f);
                 p += n;
             }
         }
     }
-    fputc('"', j->f);
+    putc_unlocked('"', j->f);
 }
 
 void j_str(struct json *j, const char *key, const char *s)

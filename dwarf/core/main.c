@@ -95,6 +95,23 @@ int main(int argc, char **argv)
         return fail(&o, cmd, bin, core, err);
     }
 
+    /* Damage to the whole: a truncated core, a bad goroutine table, and
+     * (except for `goroutines`, which marks each damaged g on its line)
+     * how many goroutines could not be read fully. */
+    char marks[3][200];
+    int nmarks = 0;
+    if (t.mem.truncated)
+        snprintf(marks[nmarks++], sizeof marks[0], "<corrupt: the core file is truncated; "
+                 "what it lacks is shown as unreadable>");
+    if (tab.corrupt[0])
+        snprintf(marks[nmarks++], sizeof marks[0], "%s", tab.corrupt);
+    size_t bad = 0;
+    for (size_t i = 0; i < tab.n; i++)
+        bad += tab.g[i].corrupt[0] != 0;
+    if (bad && strcmp(cmd, "goroutines") != 0)
+        snprintf(marks[nmarks++], sizeof marks[0], "<corrupt: %zu of %zu goroutines could not "
+                 "be read fully; see `goroutines`>", bad, tab.n);
+    o.corrupt += nmarks;
     if (o.json) {
         j_begin(&o.j, stdout);
         j_int(&o.j, "schema_version", SCHEMA_VERSION);
@@ -102,12 +119,14 @@ int main(int argc, char **argv)
         j_str(&o.j, "binary", bin);
         j_str(&o.j, "core", core);
         j_bool(&o.j, "core_truncated", t.mem.truncated);
-    } else if (t.mem.truncated) {
-        fprintf(o.f, "<corrupt: the core file is truncated; what it lacks is shown as "
-                     "unreadable>\n");
+        j_arr(&o.j, "corrupt");
+        for (int i = 0; i < nmarks; i++)
+            j_str(&o.j, NULL, marks[i]);
+        j_end_arr(&o.j);
+    } else {
+        for (int i = 0; i < nmarks; i++)
+            fprintf(o.f, "%s\n", marks[i]);
     }
-    if (t.mem.truncated)
-        o.corrupt++;
 
     if (strcmp(cmd, "goroutines") == 0)
         cmd_goroutines(&t, &tab, &o);

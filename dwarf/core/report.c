@@ -48,26 +48,11 @@ static void fmt_dur(char *b, size_t n, int64_t ns)
         snprintf(b, n, ">=%.1fms", ns / 1e6);
 }
 
-static void table_corrupt(struct gtable *tab, struct out *o)
-{
-    if (!tab->corrupt[0])
-        return;
-    o->corrupt++;
-    if (o->json) {
-        j_arr(&o->j, "corrupt");
-        j_str(&o->j, NULL, tab->corrupt);
-        j_end_arr(&o->j);
-    } else {
-        fprintf(o->f, "%s\n", tab->corrupt);
-    }
-}
-
 void cmd_goroutines(struct target *t, struct gtable *tab, struct out *o)
 {
     size_t live = 0, dead = 0;
     for (size_t i = 0; i < tab->n; i++)
         tab->g[i].dead ? dead++ : live++;
-    table_corrupt(tab, o);
     if (o->json) {
         j_int(&o->j, "dead", (int64_t)dead);
         j_arr(&o->j, "goroutines");
@@ -199,7 +184,6 @@ static void bt_one(struct target *t, struct out *o, struct gor *g)
 
 void cmd_bt(struct target *t, struct gtable *tab, struct out *o, int64_t goid)
 {
-    table_corrupt(tab, o);
     if (o->json)
         j_arr(&o->j, "backtraces");
     bool any = false;

@@ -207,8 +207,12 @@ bool target_open(struct target *t, const char *bin, const char *core, char *err,
     }
     if (!map_file(bin, &t->binfd, &t->binmap, &t->binsize, err, errlen))
         return false;
-    if (t->binsize < 4 || memcmp(t->binmap, ELFMAG, SELFMAG) != 0) {
+    if (t->binsize < sizeof(Elf64_Ehdr) || memcmp(t->binmap, ELFMAG, SELFMAG) != 0) {
         snprintf(err, errlen, "%s: not an ELF file", bin);
+        return false;
+    }
+    if (((const Elf64_Ehdr *)t->binmap)->e_type == ET_CORE) {
+        snprintf(err, errlen, "%s: a core file, not a program (arguments: BINARY CORE)", bin);
         return false;
     }
 

@@ -261,7 +261,8 @@ struct cycle {
 static size_t find_cycles(struct gtable *tab, struct graph *gr, struct cycle *out)
 {
     size_t ncyc = 0, n = tab->n;
-    qsort(gr->e, gr->n, sizeof *gr->e, cmp_edge);
+    if (gr->n)
+        qsort(gr->e, gr->n, sizeof *gr->e, cmp_edge);
     size_t *first = calloc(n + 1, sizeof *first);
     unsigned char *color = calloc(n, 1);           /* 0 white, 1 on path, 2 done */
     size_t *path = malloc(n * sizeof *path), *next = malloc(n * sizeof *next);

@@ -219,6 +219,13 @@ int main(int argc, char **argv)
     m0.procid = (int32_t)syscall(SYS_gettid);
     m0.curg = g1;
     gort_allm = &m0;
+    pthread_attr_t attr;
+    void *lo;
+    size_t sz;
+    pthread_getattr_np(pthread_self(), &attr);
+    pthread_attr_getstack(&attr, &lo, &sz);
+    g1->stack.lo = (uintptr_t)lo;
+    g1->stack.hi = (uintptr_t)lo + sz;
 
     pthread_t th;
     for (int i = 1; i <= 5; i++)

@@ -1,0 +1,239 @@
+"""gort-core on bad input: damaged, truncated and foreign cores, wrong
+binaries, separate debug files, and the speed of a 100,000-goroutine listing.
+
+Damage is done to copies of a fixture core by overwriting bytes at the file
+offsets of g structs, of the allgs array, of frame pointers.  Whatever is
+done, gort-core must not crash or hang (run_core fails the test on a signal
+or a timeout), must show <corrupt: ...> where it could not read, and must
+exit 3 (partial) or 1 (nothing useful, with a one-line reason).
+"""
+import os
+import shutil
+import struct
+import subprocess
+import time
+
+import pytest
+
+from conftest import run_core, prog, BUILD
+
+ALL_CMDS = [["goroutines"], ["bt", "all"], ["chans"], ["maps"], ["waitgraph"]]
+
+
+def loads(path):
+    """PT_LOAD segments of a 64-bit ELF core: (vaddr, offset, filesz)."""
+    with open(path, "rb") as f:
+        eh = f.read(64)
+        phoff, = struct.unpack_from("<Q", eh, 32)
+        phentsize, phnum = struct.unpack_from("<HH", eh, 54)
+        f.seek(phoff)
+        segs = []
+        for _ in range(phnum):
+            p_type, _, off, vaddr, _, filesz, _, _ = struct.unpack("<IIQQQQQQ", f.read(phentsize))
+            if p_type == 1:
+                segs.append((vaddr, off, filesz))
+    return segs
+
+
+def file_offset(segs, addr):
+    for vaddr, off, filesz in segs:
+        if vaddr <= addr < vaddr + filesz:
+            return off + addr - vaddr
+    raise KeyError(hex(addr))
+
+
+def patch(core, dst, writes):
+    """Copy core to dst and apply {vaddr: bytes}."""
+    shutil.copyfile(core, dst)
+    segs = loads(dst)
+    with open(dst, "r+b") as f:
+        for addr, data in writes.items():
+            f.seek(file_offset(segs, addr))
+            f.write(data)
+    return dst
+
+
+def g_addresses(binary, core):
+    d = run_core("--json", binary, core, "goroutines").json()
+    return {g["id"]: int(g["address"], 16) for g in d["goroutines"]}
+
+
+def offsetof(binary, tag, field):
+    """A field's offset from gdb (an independent DWARF reader)."""
+    cp = subprocess.run(["gdb", "-nx", "-batch", "-ex",
+                         f"p/d (long)&((struct {tag} *)0)->{field}", binary],
+                        capture_output=True, text=True, timeout=60)
+    return int(cp.stdout.strip().split()[-1])
+
+
+def all_commands_survive(binary, core, expect_rc=(3,)):
+    outs = {}
+    for cmd in ALL_CMDS:
+        for js in ([], ["--json"]):
+            r = run_core(*js, binary, core, *cmd, timeout=30)
+            assert r.rc in expect_rc, (cmd, js, r.rc, r.err, r.out[-2000:])
+            if r.rc == 1:
+                assert len(r.err.strip().splitlines()) == 1, r.err
+            outs[(tuple(cmd), bool(js))] = r
+    return outs
+
+
+@pytest.fixture
+def fk(cores):
+    return cores("kernel:fakeg")
+
+
+def test_garbage_g_struct(fk, tmp_path):
+    b, c = fk
+    ga = g_addresses(b, c)
+    # g3: every byte 0xA5 (garbage pointers, a status no enum has)
+    damaged = patch(c, tmp_path / "core", {ga[3]: b"\xa5" * 160})
+    outs = all_commands_survive(b, damaged)
+    text = outs[(("goroutines",), False)].out
+    assert "<corrupt: " in text
+    assert " 4 waiting [mutex" in text       # the rest is still there
+
+
+def test_frame_pointer_loop_and_sudog_cycle(fk, tmp_path):
+    b, c = fk
+    ga = g_addresses(b, c)
+    writes = {}
+    # g2's saved bp points at itself: [bp] == bp, a frame-pointer loop
+    bp_addr = ga[2] + offsetof(b, "g", "sched") + offsetof(b, "gobuf", "bp")
+    # read g2's sched.bp from the core to make [bp] = bp
+    segs = loads(c)
+    with open(c, "rb") as f:
+        f.seek(file_offset(segs, bp_addr))
+        bp, = struct.unpack("<Q", f.read(8))
+        f.seek(file_offset(segs, ga[3] + offsetof(b, "g", "waiting")))
+        sud, = struct.unpack("<Q", f.read(8))
+    writes[bp] = struct.pack("<Q", bp)
+    # g3's sudog: waitlink to itself (a cycle) and a garbage channel
+    writes[sud + offsetof(b, "sudog", "waitlink")] = struct.pack("<Q", sud)
+    writes[sud + offsetof(b, "sudog", "c")] = struct.pack("<Q", 0xdeadbeef00)
+    damaged = patch(c, tmp_path / "core", writes)
+    for cmd in ALL_CMDS:
+        r = run_core(b, damaged, *cmd, timeout=30)
+        assert r.rc in (0, 3), (cmd, r.err)
+    r = run_core(b, damaged, "chans")
+    assert "<corrupt: hchan unreadable>" in r.out
+
+
+def test_allgs_garbage(fk, tmp_path):
+    b, c = fk
+    cp = subprocess.run(["gdb", "-nx", "-batch", "-ex", "p/x gort_allgs", b, c],
+                        capture_output=True, text=True, timeout=60)
+    allgs = int(cp.stdout.strip().split()[-1], 16)
+    # entries 1 and 2 point nowhere, entry 3 at the allgs array itself
+    damaged = patch(c, tmp_path / "core", {allgs + 8: struct.pack("<QQQ", 0x10, 0xffffffffffff0000, allgs)})
+    outs = all_commands_survive(b, damaged)
+    text = outs[(("goroutines",), False)].out
+    assert text.count("<corrupt: ") >= 3
+
+
+def test_allglen_absurd(fk, tmp_path):
+    b, c = fk
+    cp = subprocess.run(["gdb", "-nx", "-batch", "-ex", "p/x &gort_allglen", b, c],
+                        capture_output=True, text=True, timeout=60)
+    addr = int(cp.stdout.strip().split()[-1], 16)
+    damaged = patch(c, tmp_path / "core", {addr: struct.pack("<Q", 1 << 60)})
+    outs = all_commands_survive(b, damaged)
+    assert "<corrupt: gort_allglen = " in outs[(("goroutines",), False)].out
+
+
+@pytest.mark.parametrize("fraction", [0.9, 0.5, 0.1])
+def test_truncated(fk, tmp_path, fraction):
+    b, c = fk
+    t = tmp_path / "core"
+    shutil.copyfile(c, t)
+    os.truncate(t, int(os.path.getsize(c) * fraction))
+    for cmd in ALL_CMDS:
+        for js in ([], ["--json"]):
+            r = run_core(*js, b, t, *cmd, timeout=30)
+            assert r.rc in (1, 3), (cmd, r.rc, r.err)
+            if r.rc == 3 and not js:
+                assert "<corrupt: the core file is truncated" in r.out
+            if r.rc == 1:
+                assert len(r.err.strip().splitlines()) == 1 and r.err.startswith("gort-core: ")
+
+
+@pytest.mark.parametrize("size", [0, 10, 64, 1000, 4096])
+def test_tiny_cores(fk, tmp_path, size):
+    b, c = fk
+    t = tmp_path / "core"
+    with open(c, "rb") as f:
+        t.write_bytes(f.read(size))
+    r = run_core(b, t, "goroutines")
+    assert r.rc == 1 and r.out == "" and len(r.err.strip().splitlines()) == 1
+
+
+def test_refusals(cores, tmp_path, validate):
+    b, c = cores("kernel:fakeg")
+    pb, pc = cores("kernel:plain")
+    cases = [
+        ((pb, pc), "not a gort program"),
+        ((b, pc), "was not made by"),
+        ((pb, c), "was not made by"),
+        ((b, b), "not a core file"),
+        ((b, "/nonexistent/core"), "No such file"),
+        (("/nonexistent/bin", c), "No such file"),
+        ((c, c), "a core file, not a program"),
+    ]
+    for (bb, cc), why in cases:
+        r = run_core(bb, cc, "goroutines")
+        assert r.rc == 1 and why in r.err and len(r.err.strip().splitlines()) == 1, (bb, cc, r.err)
+        j = run_core("--json", bb, cc, "waitgraph")
+        assert j.rc == 1
+        validate(j.json())
+        assert why in j.json()["error"]
+
+
+def test_usage():
+    for args in ([], ["a"], ["a", "b"], ["a", "b", "frobnicate"], ["a", "b", "bt"],
+                 ["a", "b", "bt", "x"], ["a", "b", "bt", "0"], ["--json", "a", "b", "bt", "1", "2"]):
+        r = run_core(*args)
+        assert r.rc == 2 and "usage" in (r.err + r.out) or "bt:" in r.err, args
+    r = run_core("--help")
+    assert r.rc == 0 and r.out.startswith("usage: gort-core")
+
+
+def test_no_such_goroutine(fk):
+    b, c = fk
+    r = run_core(b, c, "bt", "999")
+    assert r.rc == 1 and "no goroutine 999" in r.out
+
+
+def test_separate_debug_file(fk, tmp_path):
+    """A stripped binary whose DWARF is in a .gnu_debuglink file next to it,
+    as distributions ship them."""
+    b, c = fk
+    d = tmp_path / "bin"
+    d.mkdir()
+    shutil.copy(b, d / "fakeg")
+    subprocess.run(["objcopy", "--only-keep-debug", str(d / "fakeg"), str(d / "fakeg.debug")],
+                   check=True)
+    subprocess.run(["objcopy", "--strip-debug", "--add-gnu-debuglink=" + str(d / "fakeg.debug"),
+                    str(d / "fakeg")], check=True, cwd=d)
+    full = run_core(b, c, "goroutines")
+    split = run_core(d / "fakeg", c, "goroutines")
+    assert split.rc == 0, split.err
+    assert split.out == full.out
+    os.unlink(d / "fakeg.debug")
+    gone = run_core(d / "fakeg", c, "goroutines")
+    assert gone.rc == 1 and "no DWARF" in gone.err
+
+
+@pytest.mark.slow
+def test_speed_100k(cores):
+    """100,000 goroutines listed from a core in at most 2 s."""
+    b, c = cores("kernel:fakeg100k")
+    best = None
+    for _ in range(3):
+        t0 = time.monotonic()
+        r = run_core(b, c, "goroutines", timeout=60)
+        dt = time.monotonic() - t0
+        best = dt if best is None else min(best, dt)
+    assert r.rc == 0
+    assert r.out.startswith("100006 goroutines")
+    print(f"\n100,000-goroutine listing: {best:.2f} s")
+    assert best <= 2.0
