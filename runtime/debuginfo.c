@@ -41,18 +41,8 @@
  */
 #include "runtime.h"
 #include "alg.h"
-
-#if __has_include("chan.h")
 #include "chan.h"
-#define GORT_HAVE_CHAN_H 1
-#endif
-#if __has_include("map.h")
 #include "map.h"
-#define GORT_HAVE_MAP_H 1
-#endif
-#if __has_include("defer.h")
-#include "defer.h"
-#endif
 
 /* Constants that the headers must keep as #defines (GORT_CLOSURE_MAGIC is
  * a uintptr_t, wider than an int), restated here as enumerators so that
@@ -95,22 +85,19 @@ struct gort_debuginfo_types {
     struct funcval        *funcval;
     struct gort_closurehdr *closurehdr;
     gort_string           *string;
-    /* channels and maps: complete when their headers are there */
+    /* channels (chan.h) */
     struct hchan          *hchan;
-    struct hmap           *hmap;
-    struct hiter          *hiter;
-#ifdef GORT_HAVE_CHAN_H
     struct chantype       *chantype;
     enum chandir          *chandir;
-#endif
-#ifdef GORT_HAVE_MAP_H
+    /* maps (map.h) */
+    struct hmap           *hmap;
+    struct hiter          *hiter;
     struct bmap           *bmap;
     struct maptype        *maptype;
     enum tophash_mark     *tophash_mark;
     enum hmap_flag        *hmap_flag;
     enum hmap_const       *hmap_const;
     enum map_keykind      *map_keykind;
-#endif
 };
 
 __attribute__((used))

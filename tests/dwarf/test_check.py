@@ -51,13 +51,16 @@ def test_fake_runtime_faults_are_named(gort_dwarf):
         os.path.join(PROGS, "fake"), len(out))
 
 
-def test_contract_types_in_readelf():
-    """`readelf --debug-dump=info` shows every contract struct and enum in a
-    program that never calls gort_main."""
+@pytest.mark.parametrize("name", ["nomain", "hello"])
+def test_contract_types_in_readelf(name):
+    """`readelf --debug-dump=info` shows every contract struct, enum,
+    typedef and global, in a sample and in a program that never calls
+    gort_main (a map only)."""
     import re
     import subprocess
     from test_layout import contract_entries
-    binary = os.path.join(PROGS, "nomain")
+    binary = os.path.join(PROGS, "nomain") if name == "nomain" else \
+        os.path.join(os.path.dirname(PROGS), "..", "samples", "hello")
     dump = subprocess.run(["readelf", "--debug-dump=info", binary],
                           capture_output=True, text=True, timeout=120).stdout
     names = set(re.findall(r"DW_AT_name\s*:\s*(?:\(indirect[^)]*\):\s*)?(\w+)", dump))
