@@ -6,7 +6,8 @@
 set -eu
 
 pkgs="gcc make gdb binutils python3 python3-pytest libcriterion-dev
-      libdwarf-dev libdw-dev libelf-dev elfutils"
+      libdwarf-dev libdw-dev libelf-dev elfutils
+      clang libclang-rt-14-dev python3-jsonschema"
 if [ "${1:-}" = bench ]; then
     pkgs="$pkgs golang-1.19-go golang-1.19-src libglib2.0-dev libpcl1-dev time"
 fi
