@@ -44,10 +44,17 @@ check-core: $(GORT_CORE) $(GORT_CORE_ASAN) $(CORE_PROGS) $(SAMPLES) check-core-f
 	GORT_CORE=$(abspath $(GORT_CORE_ASAN)) GORT_BUILD=$(abspath $(BUILD)) \
 	    ASAN_OPTIONS=detect_leaks=0 $(PYTEST) -q tests/core -m "not slow"
 
-check-core-fuzz: $(CORE_FUZZ)
-	@mkdir -p $(BUILD)/fuzz/corpus
-	$(CORE_FUZZ) -max_total_time=$(CORE_FUZZ_SECONDS) -max_len=65536 -timeout=10 \
-	    -rss_limit_mb=1024 $(BUILD)/fuzz/corpus tests/core/fuzz-seeds
+# Target B of the harness needs a gort core: a kernel core of the fixture
+# when core_pattern allows (else only target A, the ELF parser, runs).
+check-core-fuzz: $(CORE_FUZZ) $(BUILD)/tests/core/fakeg
+	@rm -rf $(BUILD)/fuzz/src && mkdir -p $(BUILD)/fuzz/src $(BUILD)/fuzz/corpus
+	@-cd $(BUILD)/fuzz/src && ulimit -c unlimited && \
+	    $(abspath $(BUILD)/tests/core/fakeg) abort 3 >/dev/null 2>&1; true
+	core=$$(ls $(abspath $(BUILD))/fuzz/src/core* 2>/dev/null | head -1); \
+	GORT_FUZZ_BINARY=$(abspath $(BUILD)/tests/core/fakeg) GORT_FUZZ_CORE=$$core \
+	ASAN_OPTIONS=detect_leaks=0 $(CORE_FUZZ) -max_total_time=$(CORE_FUZZ_SECONDS) \
+	    -max_len=4096 -timeout=10 -rss_limit_mb=2048 -artifact_prefix=$(BUILD)/fuzz/ \
+	    -print_final_stats=1 $(BUILD)/fuzz/corpus tests/core/fuzz-seeds
 
 install-core: $(GORT_CORE)
 	install -d $(DESTDIR)$(PREFIX)/bin
