@@ -7,10 +7,13 @@
  *      The random order is what makes select fair: when several cases are
  *      ready each is chosen about equally often, so no channel starves.
  *      Non-blocking: if none can proceed, unlock and return -1.
- *   2. Enqueue one sudog per case (isSelect set, caseidx naming the case)
- *      on each channel's sendq or recvq, chain them on g->waiting in lock
- *      order, and park with reason "select".  selparkcommit, run by the
- *      scheduler once our context is saved, unlocks the channels.
+ *   2. Still holding every lock (so nothing can become ready between the
+ *      poll and the enqueue: a sender that came in between would park on
+ *      its own and both sides would wait forever), enqueue one sudog per
+ *      case (isSelect set, caseidx naming the case) on each channel's
+ *      sendq or recvq, chain them on g->waiting in lock order, and park
+ *      with reason "select".  selparkcommit, run by the scheduler once our
+ *      context is saved, unlocks the channels.
  *   3. Woken: g->param is the sudog that won.  Remove every other sudog
  *      from its queue, then reset g->selectdone.
  *
@@ -21,7 +24,10 @@
  * others drop our sudog and go on to their next waiter.  selectdone goes
  * back to 0 only in pass 3 after every one of our sudogs is out of every
  * queue, so no waker can ever see a 0 that belongs to a finished select.
- * That is why pass 3 may lock one channel at a time (Go locks them all).
+ * That is why pass 3 may lock one channel at a time where Go locks them
+ * all: it takes each losing sudog's channel (and touches that sudog only
+ * under it, see select_unwait), one lock pair fewer than Go's for the
+ * common two-case select.
  *
  * Locking.  Channels are locked in address order, each once even when it
  * appears in several cases (the lock order is the cases sorted by channel
@@ -154,18 +160,28 @@ static void check_cases(gort_case *cases, int ncases)
 }
 
 /* Pass 3: take our sudogs out of every queue but the winner's, give them
- * back, and only then let a new select be won. */
+ * back, and only then let a new select be won.  Each sudog is touched
+ * (its waitlink read and cleared, the sudog released) only while its
+ * channel is locked: selparkcommit, on another thread, may still be
+ * walking the chain, and it only reads a sudog while holding that
+ * sudog's channel.  The winner needs no lock: its waker took its
+ * channel's lock, which selparkcommit gives up only after passing every
+ * sudog of that channel. */
 static void select_unwait(struct g *gp, gort_case *cases, struct sudog *won)
 {
     struct sudog *sg = gp->waiting;
     gp->waiting = NULL;
     while (sg != NULL) {
-        struct sudog *next = sg->waitlink;
-        sg->waitlink = NULL;
-        if (sg != won) {
+        struct sudog *next;
+        if (sg == won) {
+            next = sg->waitlink;
+            sg->waitlink = NULL;
+        } else {
             struct hchan *c = sg->c;
             lock(&c->lock);
             waitq_remove(cases[sg->caseidx].dir == GORT_SEND ? &c->sendq : &c->recvq, sg);
+            next = sg->waitlink;
+            sg->waitlink = NULL;
             unlock(&c->lock);
         }
         releaseSudog(sg);
@@ -204,14 +220,24 @@ int gort_select(gort_case *cases, int ncases, bool block)
     memcpy(lockorder, pollorder, (size_t)n * sizeof(uint16_t));
     sort_lockorder(cases, lockorder, n);
 
+    if (n == 0) {
+        /* Only NULL channels: nothing can ever proceed. */
+        if (pollorder != stackorder)
+            gort_free(pollorder);
+        if (!block)
+            return -1;
+        chan_curg("gort_select");
+        gopark(NULL, NULL, waitReasonSelect);
+        gort_fatal("gort_select: a select on NULL channels only was woken");
+    }
+    struct g *gp = block ? chan_curg("gort_select") : NULL;
+    if (gp != NULL && gp->waiting != NULL)
+        gort_fatal("gort_select: goroutine already waiting");
+
+    /* Pass 1: the first case that can proceed, in poll order. */
     int casi = -1;
     struct g *wake = NULL;
     bool sclose = false;
-
-    if (n == 0)
-        goto none;      /* nothing can ever proceed */
-
-    /* Pass 1: the first case that can proceed, in poll order. */
     sellock(cases, lockorder, n);
     for (int p = 0; p < n && casi < 0; p++) {
         int i = pollorder[p];
@@ -245,8 +271,8 @@ int gort_select(gort_case *cases, int ncases, bool block)
         }
         casi = i;
     }
-    selunlock(cases, lockorder, n);
-    if (casi >= 0) {
+    if (casi >= 0 || !block) {
+        selunlock(cases, lockorder, n);
         if (pollorder != stackorder)
             gort_free(pollorder);
         if (sclose)
@@ -256,24 +282,9 @@ int gort_select(gort_case *cases, int ncases, bool block)
         return casi;
     }
 
-none:
-    if (!block) {
-        if (pollorder != stackorder)
-            gort_free(pollorder);
-        return -1;
-    }
-
-    /* Pass 2: a sudog on every channel, chained in lock order. */
-    struct g *gp = chan_curg("gort_select");
-    if (gp->waiting != NULL)
-        gort_fatal("gort_select: goroutine already waiting");
-    if (n == 0) {
-        if (pollorder != stackorder)
-            gort_free(pollorder);
-        gopark(NULL, NULL, waitReasonSelect);   /* only NULL channels */
-        gort_fatal("gort_select: a select on NULL channels only was woken");
-    }
-    sellock(cases, lockorder, n);
+    /* Pass 2: a sudog on every channel, chained in lock order.  The locks
+     * taken for pass 1 are still held: nothing can have become ready
+     * since the poll, and nobody can see our sudogs before we park. */
     struct sudog **nextp = &gp->waiting;
     for (int p = 0; p < n; p++) {
         int i = lockorder[p];

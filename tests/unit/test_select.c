@@ -418,3 +418,40 @@ static int stress_body(int argc, char **argv)
 }
 
 Test(select, stress_shared_channels, .timeout = 120) { gt_run(stress_body); }
+
+/* The benchmark's shape: two plain senders, one select receiving from
+ * both.  A select that dropped its locks between polling and parking
+ * would lose a wake-up here (both sides parked: a deadlock report). */
+static void plain_sender(void *arg)
+{
+    struct hchan *c = arg;
+    for (int64_t i = 0; i < GT_SCALE(100000); i++)
+        gort_chan_send(c, &i);
+}
+
+static int two_senders_body(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    struct hchan *c1 = gort_chan_new(&gort_type_int64, 0);
+    struct hchan *c2 = gort_chan_new(&gort_type_int64, 0);
+    int64_t v1 = 0, v2 = 0, s1 = 0, s2 = 0;
+    gort_case cs[] = { { c1, GORT_RECV, &v1, false }, { c2, GORT_RECV, &v2, false } };
+    gort_go(plain_sender, c1);
+    gort_go(plain_sender, c2);
+    const int64_t n = GT_SCALE(100000);
+    for (int64_t k = 0; k < 2 * n; k++) {
+        int i = gort_select(cs, 2, true);
+        gt_assert(i == 0 || i == 1);
+        gt_assert(cs[i].ok);
+        if (i == 0)
+            s1 += v1;
+        else
+            s2 += v2;
+    }
+    gt_assert_eq(s1, n * (n - 1) / 2);
+    gt_assert_eq(s2, n * (n - 1) / 2);
+    gt_assert(c1->recvq.first == NULL && c2->recvq.first == NULL);
+    return 0;
+}
+
+Test(select, receive_from_two_plain_senders, .timeout = 60) { gt_run(two_senders_body); }
