@@ -882,6 +882,7 @@ bool gort_map_next(gort_map_iter *it, void **key, void **elem)
     struct bmap *b = it->bptr;
     uintptr_t i = it->i;
     uintptr_t checkbucket = it->checkbucket;
+    bool fast = it->buckets == h->buckets && !map_growing(h);
 next:
     if (!b) {
         if (bucket == it->startbucket && it->wrapped)
@@ -907,6 +908,45 @@ next:
             it->wrapped = 1;
         }
         i = 0;
+    }
+    if (fast && checkbucket == noCheck) {
+        /* The iterator's array is the map's current one, no grow is under
+         * way and b is one of its buckets (not an old bucket read while
+         * an earlier grow was under way): every slot holds an empty mark
+         * or current data, so
+         * the occupied slots are found from the tophash word at once
+         * (a byte >= minTopHash), in the iterator's rotated order. */
+        uint64_t w;
+        memcpy(&w, b->tophash, 8);
+        uint64_t occ = (((w | 0x8080808080808080ull) - minTopHash * 0x0101010101010101ull) | w) &
+                       0x8080808080808080ull;
+        unsigned sh = 8u * it->offset;
+        if (sh)
+            occ = (occ >> sh) | (occ << (64 - sh));
+        occ = i < bucketCnt ? occ & (~0ull << (8 * i)) : 0;
+        if (occ) {
+            i = (uintptr_t)__builtin_ctzll(occ) >> 3;
+            uintptr_t offi = (i + it->offset) & (bucketCnt - 1);
+            void *k = map_key(h, b, offi), *e = map_elem(h, b, offi);
+            if (h->indirectkey)
+                k = *(void **)k;
+            if (h->indirectelem)
+                e = *(void **)e;
+            it->key = k;
+            it->elem = e;
+            it->bucket = bucket;
+            it->bptr = b;
+            it->i = (uint8_t)(i + 1);
+            it->checkbucket = noCheck;
+            if (key)
+                *key = k;
+            if (elem)
+                *elem = e;
+            return true;
+        }
+        b = map_overflow(h, b);
+        i = 0;
+        goto next;
     }
     for (; i < bucketCnt; i++) {
         uintptr_t offi = (i + it->offset) & (bucketCnt - 1);
