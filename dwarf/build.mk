@@ -37,13 +37,14 @@ install-gort-dwarf: $(BUILD)/bin/gort-dwarf
 	install -m 755 $(BUILD)/bin/gort-dwarf $(DESTDIR)$(PREFIX)/bin/gort-dwarf
 INSTALL_TARGETS += install-gort-dwarf
 
-# Programs the tests need besides the samples: one that includes gort.h
-# but never calls gort_main (the contract types must still be there), a
+# Programs the tests need besides the samples: two that include gort.h
+# but never call gort_main, one using a map and one calling nothing in
+# libgort (the contract types must still be there), a
 # plain C program (gort-dwarf must refuse it with one line) and one that
 # imitates gort badly (check must name each fault).
-DWARF_TEST_PROGS := $(BUILD)/tests/dwarf/nomain $(BUILD)/tests/dwarf/plain \
-                    $(BUILD)/tests/dwarf/fake
-$(BUILD)/tests/dwarf/nomain: tests/dwarf/progs/nomain.c $(LIBGORT) runtime/gort.h
+DWARF_TEST_PROGS := $(BUILD)/tests/dwarf/nomain $(BUILD)/tests/dwarf/bare \
+                    $(BUILD)/tests/dwarf/plain $(BUILD)/tests/dwarf/fake
+$(BUILD)/tests/dwarf/nomain $(BUILD)/tests/dwarf/bare: $(BUILD)/tests/dwarf/%: tests/dwarf/progs/%.c $(LIBGORT) runtime/gort.h
 	@mkdir -p $(@D)
 	$(CC) $(SAMPLE_CFLAGS) $(CFLAGS) -Iruntime $< $(LIBGORT) $(LDLIBS_GORT) -o $@
 $(BUILD)/tests/dwarf/plain $(BUILD)/tests/dwarf/fake: $(BUILD)/tests/dwarf/%: tests/dwarf/progs/%.c

@@ -1,5 +1,5 @@
 /*
- * dwobj.c: hand libdwarf our validated mapping, and only the sections that
+ * dwobj.c: hand libdwarf our validated copy of the file, and only the sections that
  * describe types.
  *
  * Why not dwarf_init_path: libdwarf then parses the ELF file itself, and
@@ -88,7 +88,7 @@ static int load_section(void *obj, Dwarf_Half i, Dwarf_Small **data, int *error)
         *error = DW_DLE_ELF_SECT_ERR;
         return DW_DLV_ERROR;
     }
-    /* elffile.c checked offset + size against the mapping.  libdwarf only
+    /* elffile.c checked offset + size against the file.  libdwarf only
      * reads through this pointer. */
     *data = (Dwarf_Small *)(m->p + m->sec[i].offset);
     return DW_DLV_OK;

@@ -10,7 +10,7 @@
  * and types declared inside functions are no part of the runtime.
  *
  * libdwarf reads the file through dwobj.c, which shows it only the
- * sections types live in, from a mapping elffile.c has validated.
+ * sections types live in, from a copy elffile.c has validated.
  *
  * Ownership: libdwarf's DIEs and attributes are released as soon as they
  * are read (dwarf_dealloc_die / dwarf_dealloc_attribute); names are copied

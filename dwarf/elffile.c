@@ -14,10 +14,10 @@
  * A truncated copy of a binary fails the third or fourth check: the
  * section header table is written last, at the end of the file.
  *
- * The file is mapped read-only; every offset read from it is checked
- * against the mapping's size before use, with overflow-safe arithmetic.
- * The mapping and its section table stay available (elf_open) so that
- * libdwarf can read the sections from it (dwtypes.c) instead of parsing
+ * The file is read into memory (not mapped: see slurp); every offset read
+ * from it is checked against its size before use, with overflow-safe
+ * arithmetic.  The copy and its section table stay available (elf_open)
+ * so that libdwarf reads the sections from it (dwobj.c) instead of parsing
  * the file a second time, less carefully.
  */
 #include "elffile.h"
@@ -28,7 +28,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -205,6 +204,31 @@ static int check_header(const struct elfview *v, char *why, size_t whylen, bool 
     return 0;
 }
 
+/* The whole file in memory.  Read, not mmap'd: a mapped file that shrinks
+ * while we read it (a build rewriting it) raises SIGBUS; a copy cannot. */
+static uint8_t *slurp(int fd, size_t size, char *why, size_t whylen)
+{
+    uint8_t *buf = malloc(size);
+    if (!buf) {
+        snprintf(why, whylen, "out of memory for a %zu-byte file", size);
+        return NULL;
+    }
+    size_t got = 0;
+    while (got < size) {
+        ssize_t n = read(fd, buf + got, size - got);
+        if (n < 0 && errno == EINTR)
+            continue;
+        if (n <= 0) {
+            snprintf(why, whylen, "cannot read the file: %s",
+                     n < 0 ? strerror(errno) : "it became shorter while being read");
+            free(buf);
+            return NULL;
+        }
+        got += (size_t)n;
+    }
+    return buf;
+}
+
 struct elfmap *elf_open(const char *path, char *why, size_t whylen)
 {
     int fd = open(path, O_RDONLY | O_CLOEXEC);
@@ -223,16 +247,14 @@ struct elfmap *elf_open(const char *path, char *why, size_t whylen)
         close(fd);
         return NULL;
     }
-    void *p = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    uint8_t *p = slurp(fd, (size_t)st.st_size, why, whylen);
     close(fd);
-    if (p == MAP_FAILED) {
-        snprintf(why, whylen, "cannot map the file: %s", strerror(errno));
+    if (!p)
         return NULL;
-    }
     struct elfmap *m = calloc(1, sizeof *m);
     if (!m) {
         snprintf(why, whylen, "out of memory");
-        munmap(p, (size_t)st.st_size);
+        free(p);
         return NULL;
     }
     m->p = p;
@@ -251,7 +273,7 @@ void elf_close(struct elfmap *m)
 {
     if (!m)
         return;
-    munmap((void *)m->p, m->size);
+    free((void *)m->p);
     free(m->sec);
     free(m);
 }

@@ -24,15 +24,15 @@ struct elfinfo {
     uint8_t  buildid[64];
 };
 
-/* A section of a validated file: its bytes lie inside the mapping
+/* A section of a validated file: its bytes lie inside the copy
  * (except SHT_NOBITS, whose size says nothing about the file). */
 struct elfsec {
-    const char *name;             /* inside the mapping, NUL-terminated */
+    const char *name;             /* inside the copy, NUL-terminated */
     uint32_t    type;
     uint64_t    flags, addr, offset, size, link, info, entsize;
 };
 
-/* A file mapped read-only and validated (see elffile.c). */
+/* A file read into memory and validated (see elffile.c). */
 struct elfmap {
     const uint8_t  *p;
     size_t          size;
@@ -43,7 +43,7 @@ struct elfmap {
     struct elfinfo  info;
 };
 
-/* Map and validate path.  Returns NULL with a one-line reason (no file
+/* Read and validate path.  Returns NULL with a one-line reason (no file
  * name, no newline) in why[0..whylen). */
 struct elfmap *elf_open(const char *path, char *why, size_t whylen);
 void elf_close(struct elfmap *m);

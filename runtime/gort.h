@@ -28,8 +28,9 @@ extern "C" {
 /* Every file that includes this header refers to gort_debuginfo, so the
  * linker takes runtime/debuginfo.o (every runtime type in DWARF, gdb's
  * auto-load entry) into any program linked with libgort, whatever part of
- * the runtime it uses.  An undefined symbol only: no code, no data.
- * Define GORT_NO_DEBUGINFO_REF to include the header without libgort. */
+ * the runtime it uses.  An undefined symbol only: no code, no data, and
+ * no relocation, so a program that includes this header without linking
+ * libgort still links.  GORT_NO_DEBUGINFO_REF turns it off. */
 #ifndef GORT_NO_DEBUGINFO_REF
 __asm__(".globl gort_debuginfo");
 #endif

@@ -51,19 +51,36 @@ def test_fake_runtime_faults_are_named(gort_dwarf):
         os.path.join(PROGS, "fake"), len(out))
 
 
-@pytest.mark.parametrize("name", ["nomain", "hello"])
+@pytest.mark.parametrize("name", ["nomain", "bare", "hello"])
 def test_contract_types_in_readelf(name):
-    """`readelf --debug-dump=info` shows every contract struct, enum,
-    typedef and global, in a sample and in a program that never calls
-    gort_main (a map only)."""
+    """`readelf --debug-dump=info` shows every contract struct, enum and
+    typedef (and global, where the scheduler is linked) in a sample, in a
+    program that never calls gort_main (a map only) and in one that calls
+    nothing in libgort at all."""
     import re
     import subprocess
     from test_layout import contract_entries
-    binary = os.path.join(PROGS, "nomain") if name == "nomain" else \
+    binary = os.path.join(PROGS, name) if name != "hello" else \
         os.path.join(os.path.dirname(PROGS), "..", "samples", "hello")
     dump = subprocess.run(["readelf", "--debug-dump=info", binary],
                           capture_output=True, text=True, timeout=120).stdout
     names = set(re.findall(r"DW_AT_name\s*:\s*(?:\(indirect[^)]*\):\s*)?(\w+)", dump))
     for kind, a, _ in contract_entries():
-        if kind in ("STRUCT", "ENUM", "TYPEDEF", "VAR"):
+        if kind in ("STRUCT", "ENUM", "TYPEDEF") or (kind == "VAR" and name != "bare"):
             assert a in names, a
+    scripts = subprocess.run(["readelf", "-p", ".debug_gdb_scripts", binary],
+                             capture_output=True, text=True).stdout
+    assert "gort-gdb-autoload" in scripts
+
+
+def test_bare_program_lacks_only_the_scheduler_globals():
+    """A program that calls nothing in libgort has every type; what it
+    lacks is the scheduler's globals (proc.o is not linked): exactly those
+    are reported."""
+    from test_layout import contract_entries
+    r = run([os.path.join(os.path.dirname(PROGS), "..", "bin", "gort-dwarf"), "check",
+             os.path.join(PROGS, "bare")])
+    assert r.returncode == 1
+    want = sorted("missing: global variable " + a for k, a, _ in contract_entries()
+                  if k == "VAR")
+    assert sorted(r.stdout.splitlines()) == want
