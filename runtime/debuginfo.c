@@ -14,7 +14,8 @@
  *    full definition), and gort.h makes every file that includes it refer
  *    to gort_debuginfo, which pulls this object into the link.  gort_main
  *    refers to it too.  `gort-dwarf check` and the tests verify the result
- *    on every sample, including one that never calls gort_main.
+ *    on every sample, on a program that uses a map without gort_main and
+ *    on one that calls nothing in libgort (tests/dwarf/progs).
  *
  * 2. The .debug_gdb_scripts entry, so that gdb loads the extension by
  *    itself (given `add-auto-load-safe-path` for the program).  It is one
