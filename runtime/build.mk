@@ -29,7 +29,7 @@ ALL_TARGETS += $(foreach v,$(VARIANTS),$(BUILD)/$(v)/libgort.a)
 # debuginfo.o is compiled again at every install (make cannot see a change
 # of PREFIX) and replaces the release one in a copy of libgort.a.
 GORT_GDB_DIRS_TREE    := $(CURDIR)/gdbplugin
-GORT_GDB_DIRS_INSTALL := $(PREFIX)/share/gort:$(CURDIR)/gdbplugin
+GORT_GDB_DIRS_INSTALL := $(abspath $(PREFIX))/share/gort:$(CURDIR)/gdbplugin
 $(foreach v,$(VARIANTS),$(BUILD)/$(v)/runtime/debuginfo.o): \
     RUNTIME_CFLAGS += -DGORT_GDB_DIRS='"$(GORT_GDB_DIRS_TREE)"'
 LIBGORT_INSTALL := $(BUILD)/install/libgort.a
