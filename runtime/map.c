@@ -67,9 +67,6 @@
 #include <string.h>
 #include <sys/mman.h>
 
-/* docheck: run gort_map_check after every write (very slow; for hunting a
- * corruption).  Tests call gort_map_check themselves. */
-enum { docheck = 0 };
 
 /* ------------------------------------------------------------------ */
 /* Types and allocation */
@@ -422,18 +419,6 @@ struct bmap *map_newoverflow(struct hmap *h, struct bmap *b)
     return ovf;
 }
 
-/* memcpy, with the common sizes inline (a libc call costs more than the
- * copy of one word). */
-static inline void copyslot(void *d, const void *s, size_t n)
-{
-    switch (n) {
-    case 8: memcpy(d, s, 8); break;
-    case 4: memcpy(d, s, 4); break;
-    case 16: memcpy(d, s, 16); break;
-    default: memcpy(d, s, n); break;
-    }
-}
-
 struct evacdst {
     struct bmap *b;
     uintptr_t    i;
@@ -536,7 +521,7 @@ void map_growwork(struct hmap *h, uintptr_t bucket)
 /* ------------------------------------------------------------------ */
 /* Lookup */
 
-static void *lookup(struct hmap *h, const void *key, void **kout)
+void *map_lookup(struct hmap *h, const void *key, void **kout)
 {
     if (map_flags(h) & hashWriting)
         gort_fatal("concurrent map read and map write");
@@ -574,34 +559,10 @@ static void *lookup(struct hmap *h, const void *key, void **kout)
     return NULL;
 }
 
-void *gort_map_get(struct hmap *h, const void *key)
-{
-    if (__builtin_expect(!h || !key, 0))
-        gort_badcall("gort_map_get", "NULL %s", h ? "key pointer" : "map");
-    if (h->count == 0)
-        return NULL;   /* before hashing: an empty map costs nothing */
-    switch (h->keykind) {
-    case mapKey64: {
-        uint64_t v;
-        memcpy(&v, key, 8);
-        return map_get64(h, v);
-    }
-    case mapKey32: {
-        uint32_t v;
-        memcpy(&v, key, 4);
-        return map_get32(h, v);
-    }
-    case mapKeyStr:
-        return map_getstr(h, *(const gort_string *)key);
-    default:
-        return lookup(h, key, NULL);
-    }
-}
-
 /* ------------------------------------------------------------------ */
 /* Insert and update */
 
-static void *assign(struct hmap *h, const void *key)
+void *map_assign(struct hmap *h, const void *key)
 {
     uintptr_t hash = map_hash(h, key);
     /* Set after hashing: a hash function that panics leaves the map
@@ -676,43 +637,6 @@ done:
     return elem;
 }
 
-void *gort_map_set(struct hmap *h, const void *key, const void *elem)
-{
-    if (__builtin_expect(!h || !key, 0))
-        gort_badcall("gort_map_set", "NULL %s", h ? "key pointer" : "map");
-    if (map_flags(h) & hashWriting)
-        map_concurrent_writes();
-    void *slot;
-    switch (h->keykind) {
-    case mapKey64: {
-        uint64_t v;
-        memcpy(&v, key, 8);
-        slot = map_set64(h, v);
-        break;
-    }
-    case mapKey32: {
-        uint32_t v;
-        memcpy(&v, key, 4);
-        slot = map_set32(h, v);
-        break;
-    }
-    case mapKeyStr:
-        slot = map_setstr(h, *(const gort_string *)key);
-        break;
-    default:
-        slot = assign(h, key);
-        break;
-    }
-    size_t n = h->type->elem->size;
-    if (elem)
-        copyslot(slot, elem, n);
-    else
-        memset(slot, 0, n);
-    if (docheck)
-        gort_map_check(h);
-    return slot;
-}
-
 /* ------------------------------------------------------------------ */
 /* Delete */
 
@@ -752,7 +676,7 @@ notlast:
         h->hash0 = (uintptr_t)gort_rand64();
 }
 
-static bool del(struct hmap *h, const void *key)
+bool map_del(struct hmap *h, const void *key)
 {
     uintptr_t hash = map_hash(h, key);
     map_setflags(h, map_flags(h) ^ hashWriting);
@@ -786,40 +710,6 @@ out:
     if (!(map_flags(h) & hashWriting))
         map_concurrent_writes();
     map_setflags(h, map_flags(h) & (uint8_t)~hashWriting);
-    return found;
-}
-
-bool gort_map_delete(struct hmap *h, const void *key)
-{
-    if (__builtin_expect(!h || !key, 0))
-        gort_badcall("gort_map_delete", "NULL %s", h ? "key pointer" : "map");
-    if (map_flags(h) & hashWriting)
-        map_concurrent_writes();
-    if (h->count == 0)
-        return false;
-    bool found;
-    switch (h->keykind) {
-    case mapKey64: {
-        uint64_t v;
-        memcpy(&v, key, 8);
-        found = map_del64(h, v);
-        break;
-    }
-    case mapKey32: {
-        uint32_t v;
-        memcpy(&v, key, 4);
-        found = map_del32(h, v);
-        break;
-    }
-    case mapKeyStr:
-        found = map_delstr(h, *(const gort_string *)key);
-        break;
-    default:
-        found = del(h, key);
-        break;
-    }
-    if (docheck)
-        gort_map_check(h);
     return found;
 }
 
@@ -979,7 +869,7 @@ next:
             /* Moved since the iterator started: the current entry, if
              * the key still exists. */
             void *rk = NULL;
-            void *re = lookup(h, k, &rk);
+            void *re = map_lookup(h, k, &rk);
             if (!re)
                 continue;
             it->key = rk;
@@ -1053,7 +943,7 @@ static void checkchain(const struct hmap *hc, struct bmap *b, uintptr_t bucket,
             void *e = map_elem(h, b, i);
             if (h->indirectelem)
                 e = *(void **)e;
-            CHECK(lookup(h, k, NULL) == e, "bucket %zu slot %zu: lookup finds another entry",
+            CHECK(map_lookup(h, k, NULL) == e, "bucket %zu slot %zu: lookup finds another entry",
                   (size_t)bucket, (size_t)i);
         }
     }

@@ -31,6 +31,8 @@
 
 #include "runtime.h"
 
+#include <string.h>
+
 /* Numbers of the design.  Enums so a debugger reads them from DWARF. */
 enum hmap_const {
     bucketCntBits = 3,
@@ -183,7 +185,27 @@ static inline void map_setflags(struct hmap *h, uint8_t f)
     __atomic_store_n(&h->flags, f, __ATOMIC_RELAXED);
 }
 
+/* docheck: run gort_map_check after every write (very slow; for hunting a
+ * corruption).  Tests call gort_map_check themselves. */
+enum { docheck = 0 };
+
+/* memcpy, with the common sizes inline (a libc call costs more than the
+ * copy of one word). */
+static inline void copyslot(void *d, const void *s, size_t n)
+{
+    switch (n) {
+    case 8: memcpy(d, s, 8); break;
+    case 4: memcpy(d, s, 4); break;
+    case 16: memcpy(d, s, 16); break;
+    default: memcpy(d, s, n); break;
+    }
+}
+
 uintptr_t    map_hash(const struct hmap *h, const void *key);
+/* The general paths (map.c), for keys without a fast path. */
+void        *map_lookup(struct hmap *h, const void *key, void **kout);
+void        *map_assign(struct hmap *h, const void *key);   /* -> elem slot */
+bool         map_del(struct hmap *h, const void *key);
 struct bmap *map_newarray(struct hmap *h, uint8_t B);   /* zeroed; becomes the current array */
 void         map_growwork(struct hmap *h, uintptr_t bucket);
 void         map_hashgrow(struct hmap *h);
@@ -192,17 +214,6 @@ struct bmap *map_newoverflow(struct hmap *h, struct bmap *b);
 void         map_deleted(struct hmap *h, struct bmap *b, struct bmap *borig, uintptr_t i);
 void         map_retire(struct hmap *h, void *p);
 _Noreturn void map_concurrent_writes(void);
-
-/* The fast paths (map_fast.c): NULL / false when absent. */
-void *map_get32(struct hmap *h, uint32_t key);
-void *map_get64(struct hmap *h, uint64_t key);
-void *map_getstr(struct hmap *h, gort_string key);
-void *map_set32(struct hmap *h, uint32_t key);       /* -> elem slot */
-void *map_set64(struct hmap *h, uint64_t key);
-void *map_setstr(struct hmap *h, gort_string key);
-bool  map_del32(struct hmap *h, uint32_t key);
-bool  map_del64(struct hmap *h, uint64_t key);
-bool  map_delstr(struct hmap *h, gort_string key);
 
 /* The docheck invariant checker (map.c): fatal on the first violation. */
 void gort_map_check(const struct hmap *h);
