@@ -270,7 +270,7 @@ static bool del_s(struct hmap *m, int64_t i) { gort_string s = skey(i); return g
 static int64_t key_s(const void *k) { return atol(((const gort_string *)k)->str + 1); }
 
 struct key12 { int32_t a, b, c; };
-GORT_DEFINE_TYPE(type_key12, struct key12);
+GORT_DEFINE_TYPE(maptest_key12, struct key12);
 static void set_g(struct hmap *m, int64_t i) { struct key12 k = { (int32_t)i, 7, -1 }; gort_map_set(m, &k, &i); }
 static bool del_g(struct hmap *m, int64_t i) { struct key12 k = { (int32_t)i, 7, -1 }; return gort_map_delete(m, &k); }
 static int64_t key_g(const void *k) { return ((const struct key12 *)k)->a; }
@@ -285,16 +285,16 @@ Test(map, iterate_while_growing_string)
 }
 Test(map, iterate_while_growing_struct)
 {
-    iterate_while_growing(gort_map_new(&type_key12, &gort_type_int64, 0), set_g, del_g, key_g);
+    iterate_while_growing(gort_map_new(&maptest_key12, &gort_type_int64, 0), set_g, del_g, key_g);
 }
 
 /* Go's TestBigItems: keys and values over 128 bytes are stored indirectly. */
 struct big { char s[256]; };
-GORT_DEFINE_TYPE(type_big, struct big);
+GORT_DEFINE_TYPE(maptest_big, struct big);
 
 Test(map, big_items)
 {
-    struct hmap *m = gort_map_new(&type_big, &type_big, 0);
+    struct hmap *m = gort_map_new(&maptest_big, &maptest_big, 0);
     cr_assert(m->indirectkey && m->indirectelem);
     struct big k, v;
     for (int i = 0; i < 100; i++) {
@@ -331,12 +331,12 @@ Test(map, big_items)
 
 /* Empty keys and values (GNU C's zero-size struct): one key only. */
 struct empty { };
-GORT_DEFINE_TYPE(type_empty, struct empty);
+GORT_DEFINE_TYPE(maptest_empty, struct empty);
 
 Test(map, empty_keys_and_values)
 {
     struct empty e;
-    struct hmap *m = gort_map_new(&type_empty, &type_empty, 0);
+    struct hmap *m = gort_map_new(&maptest_empty, &maptest_empty, 0);
     gort_map_set(m, &e, &e);
     gort_map_set(m, &e, &e);
     cr_assert_eq(gort_map_len(m), 1);
@@ -345,7 +345,7 @@ Test(map, empty_keys_and_values)
     cr_assert_eq(gort_map_len(m), 0);
     gort_map_free(m);
 
-    struct hmap *s = gort_map_new(&gort_type_int64, &type_empty, 0);   /* a set */
+    struct hmap *s = gort_map_new(&gort_type_int64, &maptest_empty, 0);   /* a set */
     for (int64_t i = 0; i < 1000; i++)
         gort_map_set(s, &i, NULL);
     cr_assert_eq(gort_map_len(s), 1000);
@@ -358,11 +358,11 @@ Test(map, empty_keys_and_values)
 /* Struct keys via GORT_DEFINE_TYPE: 8 bytes (the 64-bit fast path) and
  * 12 bytes (the generic path). */
 struct point { int32_t x, y; };
-GORT_DEFINE_TYPE(type_point, struct point);
+GORT_DEFINE_TYPE(maptest_point, struct point);
 
 Test(map, struct_keys)
 {
-    struct hmap *m = gort_map_new(&type_point, &type_key12, 0);
+    struct hmap *m = gort_map_new(&maptest_point, &maptest_key12, 0);
     cr_assert_eq(m->keykind, mapKey64);
     for (int32_t x = 0; x < 100; x++)
         for (int32_t y = 0; y < 100; y++) {
@@ -377,7 +377,7 @@ Test(map, struct_keys)
     gort_map_check(m);
     gort_map_free(m);
 
-    struct hmap *g = gort_map_new(&type_key12, &gort_type_int64, 0);
+    struct hmap *g = gort_map_new(&maptest_key12, &gort_type_int64, 0);
     cr_assert_eq(g->keykind, mapKeyGeneric);
     for (int64_t i = 0; i < 5000; i++)
         set_g(g, i);
@@ -453,8 +453,8 @@ Test(map, uint32_keys)
 
 /* The typed convenience macro. */
 struct cacheent { int64_t hits; double score; };
-GORT_DEFINE_TYPE(type_cacheent, struct cacheent);
-GORT_MAP_DECLARE(scores, gort_string, struct cacheent, gort_type_string, type_cacheent);
+GORT_DEFINE_TYPE(maptest_cacheent, struct cacheent);
+GORT_MAP_DECLARE(scores, gort_string, struct cacheent, gort_type_string, maptest_cacheent);
 GORT_MAP_DECLARE(counts, int64_t, int32_t, gort_type_int64, gort_type_int32);
 
 Test(map, typed_macro)
@@ -494,7 +494,7 @@ Test(map, typed_macro)
  * keys) and the key range (small ranges keep the map near a growth
  * boundary and churn deletions into same-size grows). */
 struct dkey { int64_t n; char pad[136]; };   /* > 128: indirect */
-GORT_DEFINE_TYPE(type_dkey, struct dkey);
+GORT_DEFINE_TYPE(maptest_dkey, struct dkey);
 
 static char dstr[1500][16];
 
@@ -513,7 +513,7 @@ Test(map, differential, .timeout = 600)
     for (int i = 0; i < 1500; i++)
         snprintf(dstr[i], sizeof dstr[i], "s%d", i * 7919);
     static const struct rtype *const ktypes[4] = { &gort_type_int64, &gort_type_string,
-                                                   &type_key12, &type_dkey };
+                                                   &maptest_key12, &maptest_dkey };
     static int64_t model[1500];
     static bool present[1500];
     long total = GT_SCALE(2000000), done = 0;
