@@ -33,6 +33,7 @@ and `goroutine all CMD` run CMD inside one or every goroutine and restore
 the previous selection.
 """
 
+import contextlib
 import os
 import struct
 import time
@@ -335,6 +336,13 @@ def stack_of(gp, running, maxframes=None):
     return fp_walk(gp, maxframes)
 
 
+def bad_context(gp):
+    """Why gp's saved context cannot be unwound, or None."""
+    if gp.hi and not gp.lo <= gp.sp <= gp.hi:
+        return "saved sp %#x outside its stack [%#x, %#x)" % (gp.sp, gp.lo, gp.hi)
+    return None
+
+
 def user_frame(frames):
     """Sym of the innermost frame outside the runtime (else the outermost)."""
     last = None
@@ -468,11 +476,16 @@ def _row(L, st, gp, reason, opts):
         return "  ? %s" % marker(gp.error)
     running = L.running(gp)
     mark = "*" if running else " "
-    where = user_frame(stack_of(gp, running, 16 if running is None else 32))
+    bad = bad_context(gp) if running is None else None
+    if bad:
+        where = marker(bad)
+    else:
+        sym = user_frame(stack_of(gp, running, 16 if running is None else 32))
+        where = sym.text() if sym else "?"
     text = "%s %d %s" % (mark, gp.goid, st)
     if reason:
         text += " " + reason
-    text += "  " + (where.text() if where else "?")
+    text += "  " + where
     if opts["c"]:
         text += "  " + created_by(gp)
     return text
@@ -522,9 +535,11 @@ def _grouped(L, rows, opts):
 
 # ---- goroutine N [CMD] -----------------------------------------------------
 
-def select(gp):
-    """Select gp: its thread if it runs, else its saved context."""
-    curg, _ = allms()
+def select(gp, curg=None):
+    """Select gp: its thread if it runs, else its saved context.  curg:
+    allms()'s map, when the caller has it already."""
+    if curg is None:
+        curg, _ = allms()
     running = curg.get(gp.addr)
     if running is not None:
         thr = thread_for(running[1])
@@ -538,6 +553,9 @@ def select(gp):
     if gp.pc == 0 or gp.sp == 0:
         raise gdb.GdbError("goroutine %d has no saved context (%s)"
                            % (gp.goid, state_word(gp.status)))
+    bad = bad_context(gp)
+    if bad:
+        raise gdb.GdbError("goroutine %d: %s" % (gp.goid, marker(bad)))
     unwind.select(gp.goid, gp.sp, gp.pc, gp.bp)
 
 
@@ -560,12 +578,13 @@ def goroutine_cmd(args):
         if not cmd:
             raise gdb.GdbError("usage: goroutine all CMD")
         L = Listing()
-        for gp in L.live():
-            if gp.error:
-                gdb.write("%s\n" % marker(gp.error))
-                continue
-            gdb.write("\ngoroutine %d (%s):\n" % (gp.goid, state_word(gp.status)))
-            _run_in(gp, cmd)
+        with _restoring():
+            for gp in L.live():
+                if gp.error:
+                    gdb.write("%s\n" % marker(gp.error))
+                    continue
+                gdb.write("\ngoroutine %d (%s):\n" % (gp.goid, state_word(gp.status)))
+                _enter_and_run(gp, cmd, L.curg)
         return
     try:
         goid = int(gdb.parse_and_eval(which))
@@ -594,7 +613,11 @@ def goroutine_cmd(args):
         gdb.write("%s\n" % e)
 
 
-def _run_in(gp, cmd):
+@contextlib.contextmanager
+def _restoring():
+    """Put the thread, frame and goroutine selection back afterwards (once
+    for `goroutine all`, not once per goroutine: re-selecting a frame
+    unwinds the thread again)."""
     saved = unwind.save()
     thr = gdb.selected_thread()
     try:
@@ -602,14 +625,7 @@ def _run_in(gp, cmd):
     except gdb.error:
         frame = None
     try:
-        select(gp)
-        if unwind.selected() is not None:
-            f = gdb.newest_frame().older()
-            if f is not None:
-                f.select()
-        gdb.execute(cmd)
-    except gdb.error as e:
-        gdb.write("goroutine %d: %s\n" % (gp.goid, e))
+        yield
     finally:
         unwind.restore(saved)
         if thr is not None and thr.is_valid():
@@ -622,14 +638,33 @@ def _run_in(gp, cmd):
             pass
 
 
+def _enter_and_run(gp, cmd, curg=None):
+    try:
+        select(gp, curg)
+        if unwind.selected() is not None:
+            f = gdb.newest_frame().older()
+            if f is not None:
+                f.select()
+        gdb.execute(cmd)
+    except gdb.GdbError as e:
+        gdb.write("%s\n" % e)
+    except gdb.error as e:
+        gdb.write("goroutine %d: %s\n" % (gp.goid, e))
+
+
+def _run_in(gp, cmd, curg=None):
+    with _restoring():
+        _enter_and_run(gp, cmd, curg)
+
+
 # ---- the struct g * printer ------------------------------------------------
 
 from .printing import Printer, addr_of  # noqa: E402
 
 
 class GPrinter(Printer):
-    """`p gp` for a struct g *: `goroutine 7 waiting [chan receive]
-    worker at pipeline.c:40`; `p *gp` still shows the raw struct."""
+    """`p gp` for a struct g *: `goroutine 7 waiting [chan receive]`;
+    `p *gp` still shows the raw struct."""
 
     def _to_string(self):
         addr = addr_of(self.val)
@@ -638,14 +673,11 @@ class GPrinter(Printer):
         gp = read_g(addr)
         if gp.error:
             return marker(gp.error)
+        # Cheap on purpose: gdb prints this for every `gp` argument of
+        # every backtrace (goroutine all bt), so no stack walk here.
         text = "goroutine %d %s" % (gp.goid, state_word(gp.status))
         if gp.status == constants.value("gstatus", "Gwaiting"):
             text += " " + reason_text(gp, None)
-        if gp.status != constants.value("gstatus", "Gdead"):
-            running = allms()[0].get(addr)
-            where = user_frame(stack_of(gp, running, 16)) if running is None else None
-            if where is not None:
-                text += "  " + where.text()
         return "(struct g *) %#x %s" % (addr, text)
 
 
