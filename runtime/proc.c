@@ -155,7 +155,7 @@ static struct {
     _Atomic int32_t npidle;
     _Atomic int32_t nmspinning;
     struct g *gfree;                  /* dead g's shared by all m's */
-    int32_t ngfree;
+    _Atomic int32_t ngfree;           /* written under lock, peeked at without */
 } sched;
 
 static _Atomic uint32_t mainstarted;
@@ -410,10 +410,22 @@ static void wakep(void)
     gort_futex_wake(&mp->parked, 1);
 }
 
+/* The store-load fence of the Dekker handshake between a producer and an
+ * m going idle (see the essay).  An RMW on one shared word rather than
+ * atomic_thread_fence: both sides' RMWs are totally ordered, which is the
+ * guarantee needed, it is a full barrier on x86-64 and aarch64 alike, and
+ * ThreadSanitizer understands it (it rejects standalone fences). */
+static _Atomic uint32_t dekker;
+
+static inline void storeload_fence(void)
+{
+    atomic_fetch_add_explicit(&dekker, 0, memory_order_seq_cst);
+}
+
 /* A producer made a g runnable. */
 static void ready_wake(void)
 {
-    atomic_thread_fence(memory_order_seq_cst);
+    storeload_fence();
     if (atomic_load(&sched.npidle) != 0 && atomic_load(&sched.nmspinning) == 0)
         wakep();
 }
@@ -557,7 +569,7 @@ top:
         mp->spinning = 0;
         atomic_fetch_sub(&sched.nmspinning, 1);
     }
-    atomic_thread_fence(memory_order_seq_cst);
+    storeload_fence();
 
     int64_t next = gort_timer_next();
     int64_t now = next >= 0 ? gort_nanotime() : 0;
@@ -770,8 +782,11 @@ void goready(struct g *gp)
         gort_badcall("goready", "NULL goroutine");
     casgstatus(gp, Gwaiting, Grunnable, "goready");
     struct m *mp = getm();
+    /* From a goroutine, gp runs next (the waker's partner: Go's runnext).
+     * From g0 (timers firing in deadline order), at the tail, so a batch
+     * of timers wakes its goroutines in that order. */
     if (mp != NULL)
-        runqput(mp, gp, true);
+        runqput(mp, gp, mp->curg != NULL);
     else
         globrunqput_batch(gp, gp, 1);
     ready_wake();

@@ -64,16 +64,22 @@ static void heapsort_syms(struct sym *a, size_t n)
     }
 }
 
+static uintptr_t textend;          /* end of the executable's loaded image (link-time) */
+
 static uintptr_t loadbias(void)
 {
     const ElfW(Phdr) *ph = (const ElfW(Phdr) *)getauxval(AT_PHDR);
     unsigned long n = getauxval(AT_PHNUM);
+    uintptr_t b = 0;
     if (ph == NULL)
         return 0;
-    for (unsigned long i = 0; i < n; i++)
+    for (unsigned long i = 0; i < n; i++) {
         if (ph[i].p_type == PT_PHDR)
-            return (uintptr_t)ph - ph[i].p_vaddr;
-    return 0;
+            b = (uintptr_t)ph - ph[i].p_vaddr;
+        if (ph[i].p_type == PT_LOAD && ph[i].p_vaddr + ph[i].p_memsz > textend)
+            textend = ph[i].p_vaddr + ph[i].p_memsz;
+    }
+    return b;
 }
 
 static bool load(void)
@@ -166,6 +172,8 @@ const char *gort_funcname(uintptr_t pc, uintptr_t *entry)
     if (!ready() || pc < bias)
         return NULL;
     uintptr_t a = pc - bias;
+    if (a >= textend)
+        return NULL;            /* a shared library's pc: not ours to name */
     size_t lo = 0, hi = nsyms;           /* find the last sym with addr <= a */
     while (lo < hi) {
         size_t mid = lo + (hi - lo) / 2;

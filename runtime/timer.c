@@ -108,10 +108,11 @@ void timer_add(struct timer *t)
     heaplen++;
     siftup(t->heapidx);
     bool first = heap[0] == t;
+    int64_t when = t->when;     /* once unlocked, t may fire and be reused */
     publish();
     unlock(&timerlock);
     if (first)
-        gort_sched_timer_wake(t->when);
+        gort_sched_timer_wake(when);
 }
 
 bool timer_del(struct timer *t)

@@ -22,9 +22,10 @@
  * hidden: a person wants to see where *their* code waits.
  *
  * Names come from symtab.c.  file:line comes from addr2line (binutils),
- * run once per report as a child process (posix_spawn: no fork handlers,
- * no copy of a big address space) with every unique pc on its command
- * line and a 5-second deadline, after which it is killed and the report
+ * run as a child process (clone with CLONE_VM|CLONE_VFORK and raw system
+ * calls up to execve: no malloc, no fork handlers, no copy of a big
+ * address space) with up to 200 unique pcs on its command line per run and
+ * a 5-second deadline, after which it is killed and the report
  * goes on without lines.  Why not our own .debug_line reader: the line
  * program (DWARF 5 with its directory/file tables, as gcc 12 emits) is a
  * few hundred lines to get right, the report is printed once per process
@@ -38,7 +39,8 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sched.h>
+#include <sys/syscall.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -135,6 +137,7 @@ static bool hidden(const char *name)
 {
     static const char *const names[] = {
         "gopark", "goroutine_main", "gort_goentry", "gort_swapctx", "switchto",
+        "main_goroutine",
         "gort_print_goroutine", "gort_traceback_all",
     };
     if (name == NULL)
@@ -182,6 +185,33 @@ static struct lineent *lineslot(uintptr_t pc, bool insert)
     return NULL;
 }
 
+/* The child between clone and exec: raw system calls only, on a stack of
+ * its own, sharing the parent's memory while the parent waits (CLONE_VFORK),
+ * so no malloc, no lock, no fork handler: safe in a signal handler, and no
+ * copy of a large address space.  (posix_spawn's file actions call malloc.) */
+struct spawnargs {
+    int    outfd;
+    char **argv;
+};
+static char spawnstack[32 << 10] __attribute__((aligned(16)));
+
+__attribute__((no_sanitize_address, no_sanitize_thread, no_sanitize_undefined))
+static int a2l_child(void *p)
+{
+    static const char *const paths[] = {
+        "/usr/bin/addr2line", "/bin/addr2line", "/usr/local/bin/addr2line",
+    };
+    struct spawnargs *a = p;
+    syscall(SYS_dup2, a->outfd, 1);
+    long nul = syscall(SYS_open, "/dev/null", O_WRONLY);
+    if (nul >= 0)
+        syscall(SYS_dup2, nul, 2);
+    for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
+        syscall(SYS_execve, paths[i], a->argv, environ);
+    syscall(SYS_exit, 127);
+    return 127;
+}
+
 static void a2l_run(uintptr_t *pcs, int n, const char *exe)
 {
     if (a2l_failed || n == 0)
@@ -204,15 +234,11 @@ static void a2l_run(uintptr_t *pcs, int n, const char *exe)
         a2l_failed = true;
         return;
     }
-    posix_spawn_file_actions_t fa;
-    posix_spawn_file_actions_init(&fa);
-    posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-    posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
-    pid_t pid;
-    int err = posix_spawnp(&pid, "addr2line", &fa, NULL, argv, environ);
-    posix_spawn_file_actions_destroy(&fa);
+    struct spawnargs sa = { fds[1], argv };
+    pid_t pid = clone(a2l_child, spawnstack + sizeof spawnstack,
+                      CLONE_VM | CLONE_VFORK | SIGCHLD, &sa);
     close(fds[1]);
-    if (err != 0) {
+    if (pid < 0) {
         close(fds[0]);
         a2l_failed = true;
         return;
@@ -325,6 +351,14 @@ static void collect(const struct walk *w, uintptr_t *batch, int *nb, const char 
     }
 }
 
+/* gcc names clones "f.isra.0", "f.constprop.1", "f.part.0", "f.cold": a
+ * person wants "f".  The length of the name without the suffix. */
+static int basename_len(const char *name)
+{
+    const char *dot = strchr(name + 1, '.');
+    return dot != NULL ? (int)(dot - name) : (int)strlen(name);
+}
+
 static void printframes(const struct walk *w)
 {
     int shown = 0;
@@ -335,7 +369,7 @@ static void printframes(const struct walk *w)
         if (hidden(name))
             continue;
         if (name != NULL)
-            gort_print("%s(...)\n\t%s +%#lx\n", name, fileline(pc),
+            gort_print("%.*s(...)\n\t%s +%#lx\n", basename_len(name), name, fileline(pc),
                        (unsigned long)(w->pcs[i] - entry));
         else
             gort_print("?()\n\t?:0 pc=%#lx\n", (unsigned long)w->pcs[i]);
@@ -347,15 +381,19 @@ static void printframes(const struct walk *w)
 
 static void printcreator(struct g *gp)
 {
-    if (gp->gopc == 0)
+    /* Goroutine 1 was created by gort_main's caller; Go prints no creator
+     * for it either (g->gopc still records it for debuggers). */
+    if (gp->gopc == 0 || gp->goid == 1)
         return;
     uintptr_t entry = 0;
     const char *name = gort_funcname(gp->gopc - 1, &entry);
+    if (name == NULL)
+        name = "?";
     if (gp->parentgoid != 0)
-        gort_print("created by %s in goroutine %lld\n", name ? name : "?",
+        gort_print("created by %.*s in goroutine %lld\n", basename_len(name), name,
                    (long long)gp->parentgoid);
     else
-        gort_print("created by %s\n", name ? name : "?");
+        gort_print("created by %.*s\n", basename_len(name), name);
     gort_print("\t%s +%#lx\n", fileline(gp->gopc - 1), (unsigned long)(gp->gopc - entry));
 }
 
@@ -428,9 +466,7 @@ void gort_traceback_all(struct g *current, uintptr_t pc, uintptr_t bp)
         }
         for (uintptr_t i = 0; i < allglen && !a2l_failed; i++) {
             struct g *gp = allgs[i];
-            if (gp == current)
-                continue;
-            if (!onotherthread(gp, current) && framesof(gp, &w))
+            if (gp != current && !onotherthread(gp, current) && framesof(gp, &w))
                 collect(&w, batch, &nb, exe);
             if (gp->gopc != 0 && atomic_load(&gp->atomicstatus) != Gdead &&
                 lineslot(gp->gopc - 1, false) == NULL && lineslot(gp->gopc - 1, true) != NULL) {

@@ -11,6 +11,16 @@
 
 #include <stdatomic.h>
 
+/* TSan gives every goroutine a fiber, and counts fibers as threads: at
+ * most 8128 may exist.  Goroutine counts are kept below that there. */
+#if defined(__SANITIZE_THREAD__)
+#define PROC_SCALE(n) ((n) / 20)
+#define PARK_SCALE(n) ((n) / 100)      /* each parked fiber costs TSan ~100 fresh pages */
+#else
+#define PROC_SCALE(n) GT_SCALE(n)
+#define PARK_SCALE(n) GT_SCALE(n)
+#endif
+
 /* ---------------------------------------------------------------- ids */
 
 static int64_t child_ids[8];
@@ -56,7 +66,7 @@ static void tiny(void *arg)
 static int spawn_main(int argc, char **argv)
 {
     (void)argc; (void)argv;
-    const long n = GT_SCALE(100000);
+    const long n = PROC_SCALE(100000);
     for (long i = 0; i < n; i++)
         gort_go(tiny, (void *)(intptr_t)1);
     int64_t deadline = gort_nanotime() + 20000000000ll;
@@ -143,18 +153,28 @@ static int fair_main(int argc, char **argv)
         gort_go(fair_worker, (void *)(intptr_t)i);
     while (atomic_load(&fair_finished) < FAIR_G)
         gort_sleep(1000000);
-    /* When the first worker finished, every other one had made most of its
-     * progress too: yield hands the thread over instead of returning at
-     * once.  (Exact round-robin gives FAIR_ITERS - 1 with one worker
-     * thread; stealing between two threads is looser.) */
+    /* When the first worker finished, every other one had made nearly all
+     * of its progress too: yield hands the thread to the next goroutine in
+     * line instead of returning at once (round-robin gives FAIR_ITERS - 1;
+     * the margin is for the global queue's turn every 61 switches). */
     for (int j = 0; j < FAIR_G; j++)
-        gt_assert(fair_snapshot[j] >= FAIR_ITERS / 2);
+        if (fair_snapshot[j] < FAIR_ITERS * 9 / 10) {
+            fprintf(stderr, "worker %d at %d when worker %d finished\n", j, fair_snapshot[j],
+                    atomic_load(&fair_first_done));
+            return 1;
+        }
     return 0;
 }
 
+/* With one worker thread, so that the order is the scheduler's alone (with
+ * two, a thread the OS preempts lets the other thread's goroutines run
+ * ahead: that is not unfairness of yield). */
 Test(proc, yield_is_fair, .timeout = 20)
 {
-    gt_run(fair_main);
+    static struct crash c;
+    crash_run(&c, fair_main, "1", 15);
+    cr_assert(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0, "status %d, output:\n%s",
+              c.status, c.out);
 }
 
 /* A ping-pong that can only finish if yield lets the other goroutine run,
@@ -207,7 +227,7 @@ static void park_worker(void *arg)
 static int park_main(int argc, char **argv)
 {
     (void)argc; (void)argv;
-    const long n = GT_SCALE(100000);
+    const long n = PARK_SCALE(100000);
     parked_gs = gort_calloc((size_t)n, sizeof *parked_gs);
     for (long i = 0; i < n; i++)
         gort_go(park_worker, NULL);
