@@ -43,6 +43,9 @@ def _lookup(val):
         tag = struct_tag(t)
         if tag is None:
             return None
+        if tag in ("hmap", "hchan") and val.address is not None:
+            # `p *m` shows the map / channel too; `p/r *m` the raw struct
+            return _lookup(val.address)
         return strings.lookup(val, tag) or interfaces.lookup(val, tag)
     except Exception:
         return None
