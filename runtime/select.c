@@ -217,7 +217,8 @@ int gort_select(gort_case *cases, int ncases, bool block)
         pollorder[j] = (uint16_t)i;
         n++;
     }
-    memcpy(lockorder, pollorder, (size_t)n * sizeof(uint16_t));
+    for (int i = 0; i < n; i++)         /* a loop: n is small, memcpy a call */
+        lockorder[i] = pollorder[i];
     sort_lockorder(cases, lockorder, n);
 
     if (n == 0) {

@@ -102,8 +102,8 @@ static bool can_spin(int iter)
     return n > 1;
 }
 
-static void mutex_lock_slow(gort_mutex *mu);
-static void mutex_unlock_slow(gort_mutex *mu, uint32_t new);
+__attribute__((noinline)) static void mutex_lock_slow(gort_mutex *mu);
+__attribute__((noinline)) static void mutex_unlock_slow(gort_mutex *mu, uint32_t new);
 
 void gort_mutex_lock(gort_mutex *mu)
 {
