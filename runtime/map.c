@@ -597,7 +597,7 @@ again:;
                 continue;
             /* Already there: +0 replaces -0, as in Go. */
             if (h->type->needkeyupdate)
-                memcpy(k, key, h->type->key->size);
+                memmove(k, key, h->type->key->size);   /* key may be the map's own */
             elem = map_elem(h, b, i);
             goto done;
         }

@@ -197,7 +197,7 @@ static inline void copyslot(void *d, const void *s, size_t n)
     case 8: memcpy(d, s, 8); break;
     case 4: memcpy(d, s, 4); break;
     case 16: memcpy(d, s, 16); break;
-    default: memcpy(d, s, n); break;
+    default: memmove(d, s, n); break;   /* s may be the slot itself */
     }
 }
 

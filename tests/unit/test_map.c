@@ -569,3 +569,30 @@ Test(map, differential, .timeout = 600)
     }
 #undef RND
 }
+
+/* Passing the map's own memory back (an elem pointer from get, a key
+ * pointer from iteration) is fine: the copies may overlap themselves. */
+Test(map, self_aliasing)
+{
+    struct hmap *m = gort_map_new(&maptest_big, &maptest_big, 0);
+    struct big k = { "key" }, v = { "value" };
+    struct big *slot = gort_map_set(m, &k, &v);
+    cr_assert_eq(gort_map_set(m, &k, slot), slot);
+    gort_map_iter it;
+    gort_map_iter_init(&it, m);
+    void *kp, *vp;
+    cr_assert(gort_map_next(&it, &kp, &vp));
+    gort_map_set(m, kp, vp);
+    cr_assert_str_eq(((struct big *)gort_map_get(m, &k))->s, "value");
+    gort_map_free(m);
+
+    struct hmap *f = gort_map_new(&gort_type_float64, &gort_type_float64, 0);
+    double x = 1.5;
+    double *e = gort_map_set(f, &x, &x);
+    gort_map_set(f, e, e);
+    gort_map_iter_init(&it, f);
+    cr_assert(gort_map_next(&it, &kp, &vp));
+    gort_map_set(f, kp, vp);   /* float keys are rewritten on update */
+    cr_assert_eq(gort_map_len(f), 1);
+    gort_map_free(f);
+}
