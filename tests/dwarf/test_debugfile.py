@@ -87,3 +87,20 @@ def test_gdb_with_debuglink(split):
     assert "uintptr_t sp;" in out
     assert loaded(out), out
     assert "GORT-PKG [" in out
+
+
+def test_compressed_debug_sections(gort_dwarf, tmp_path):
+    """SHF_COMPRESSED DWARF (objcopy --compress-debug-sections, gcc -gz):
+    gort-dwarf reads it (dwobj.c hands such files to libdwarf's own ELF
+    reader) and gdb still auto-loads the extension."""
+    exe = tmp_path / "hello"
+    objcopy("--compress-debug-sections=zlib", HELLO, str(exe))
+    flags = subprocess.run(["readelf", "-W", "-S", str(exe)], capture_output=True,
+                           text=True, check=True).stdout
+    assert re.search(r"\.debug_info\s.*\sC\s", flags)
+    r = run([gort_dwarf, "check", str(exe)])
+    assert r.returncode == 0, r.stdout + r.stderr
+    r = run([gort_dwarf, "layout", str(exe), "gobuf"])
+    assert r.returncode == 0 and "sp;" in r.stdout
+    out = gdb(str(exe), "info auto-load python-scripts", PROBE)
+    assert loaded(out), out
