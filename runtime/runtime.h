@@ -238,4 +238,8 @@ void gort_rundefers(struct g *gp);
 /* Cheap per-m random numbers. */
 uint32_t gort_fastrand(void);
 
+/* Worker threads (GORTMAXPROCS), set by gort_main before any starts; 0
+ * before.  (Defined in proc.c; sema.c spins only when it is above 1.) */
+extern int32_t gort_nprocs;
+
 #endif /* GORT_RUNTIME_H */

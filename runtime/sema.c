@@ -42,7 +42,6 @@
  */
 #include "chan.h"
 
-#include <unistd.h>
 
 enum {
     MUTEX_LOCKED       = 1,
@@ -87,19 +86,11 @@ static inline void cpu_relax(void)
 #endif
 }
 
-/* Spinning only helps when the holder can run meanwhile on another CPU. */
-static bool can_spin(int iter)
+/* Spinning only helps when the holder can run meanwhile on another
+ * worker. */
+static inline bool can_spin(int iter)
 {
-    static int ncpu;    /* 0: not known yet */
-    if (iter >= SPIN_ROUNDS)
-        return false;
-    int n = __atomic_load_n(&ncpu, __ATOMIC_RELAXED);
-    if (n == 0) {
-        long v = sysconf(_SC_NPROCESSORS_ONLN);
-        n = v > 0 ? (int)v : 1;
-        __atomic_store_n(&ncpu, n, __ATOMIC_RELAXED);
-    }
-    return n > 1;
+    return iter < SPIN_ROUNDS && gort_nprocs > 1;
 }
 
 __attribute__((noinline)) static void mutex_lock_slow(gort_mutex *mu);
