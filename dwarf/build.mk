@@ -40,11 +40,14 @@ INSTALL_TARGETS += install-gort-dwarf
 # Programs the tests need besides the samples: two that include gort.h
 # but never call gort_main, one using a map and one calling nothing in
 # libgort (the contract types must still be there), a
-# plain C program (gort-dwarf must refuse it with one line) and one that
-# imitates gort badly (check must name each fault).
+# plain C program (gort-dwarf must refuse it with one line), one that
+# imitates gort badly (check must name each fault) and one built with a
+# stale copy of a runtime struct (check must see the two sizes).
 DWARF_TEST_PROGS := $(BUILD)/tests/dwarf/nomain $(BUILD)/tests/dwarf/bare \
-                    $(BUILD)/tests/dwarf/plain $(BUILD)/tests/dwarf/fake
-$(BUILD)/tests/dwarf/nomain $(BUILD)/tests/dwarf/bare: $(BUILD)/tests/dwarf/%: tests/dwarf/progs/%.c $(LIBGORT) runtime/gort.h
+                    $(BUILD)/tests/dwarf/plain $(BUILD)/tests/dwarf/fake \
+                    $(BUILD)/tests/dwarf/conflict
+$(BUILD)/tests/dwarf/nomain $(BUILD)/tests/dwarf/bare $(BUILD)/tests/dwarf/conflict: \
+    $(BUILD)/tests/dwarf/%: tests/dwarf/progs/%.c $(LIBGORT) runtime/gort.h
 	@mkdir -p $(@D)
 	$(CC) $(SAMPLE_CFLAGS) $(CFLAGS) -Iruntime $< $(LIBGORT) $(LDLIBS_GORT) -o $@
 $(BUILD)/tests/dwarf/plain $(BUILD)/tests/dwarf/fake: $(BUILD)/tests/dwarf/%: tests/dwarf/progs/%.c

@@ -84,3 +84,14 @@ def test_bare_program_lacks_only_the_scheduler_globals():
     want = sorted("missing: global variable " + a for k, a, _ in contract_entries()
                   if k == "VAR")
     assert sorted(r.stdout.splitlines()) == want
+
+
+def test_stale_struct_copy_is_caught(gort_dwarf):
+    """A program built with its own (stale) struct waitq beside libgort's:
+    the same tag with two sizes in two compilation units, and every
+    contract struct that embeds it, are reported."""
+    r = run([gort_dwarf, "check", os.path.join(PROGS, "conflict")])
+    assert r.returncode == 1
+    out = r.stdout.splitlines()
+    assert "wrong: struct waitq is 8 bytes in one compilation unit and 16 in another" in out
+    assert "wrong: struct gort_mutex field waiters: 16 bytes, but struct waitq is 8" in out
