@@ -89,9 +89,10 @@ static inline void chan_zero(struct hchan *c, void *ep)
 
 struct g *chan_curg(const char *call)
 {
+    /* m->curg is NULL while the m's scheduling context (g0) runs. */
     struct m *mp = getm();
-    struct g *gp = getg();
-    if (mp == NULL || gp == NULL || gp == mp->g0)
+    struct g *gp = mp != NULL ? mp->curg : NULL;
+    if (gp == NULL || gp == mp->g0)
         gort_fatal("%s: blocking call outside a goroutine", call);
     return gp;
 }

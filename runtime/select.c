@@ -231,10 +231,6 @@ int gort_select(gort_case *cases, int ncases, bool block)
         gopark(NULL, NULL, waitReasonSelect);
         gort_fatal("gort_select: a select on NULL channels only was woken");
     }
-    struct g *gp = block ? chan_curg("gort_select") : NULL;
-    if (gp != NULL && gp->waiting != NULL)
-        gort_fatal("gort_select: goroutine already waiting");
-
     /* Pass 1: the first case that can proceed, in poll order. */
     int casi = -1;
     struct g *wake = NULL;
@@ -286,6 +282,9 @@ int gort_select(gort_case *cases, int ncases, bool block)
     /* Pass 2: a sudog on every channel, chained in lock order.  The locks
      * taken for pass 1 are still held: nothing can have become ready
      * since the poll, and nobody can see our sudogs before we park. */
+    struct g *gp = chan_curg("gort_select");
+    if (gp->waiting != NULL)
+        gort_fatal("gort_select: goroutine already waiting");
     struct sudog **nextp = &gp->waiting;
     for (int p = 0; p < n; p++) {
         int i = lockorder[p];
