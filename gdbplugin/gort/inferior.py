@@ -42,16 +42,62 @@ def marker(exc):
     return "<corrupt: %s>" % (exc,)
 
 
+class CoreImage:
+    """The PT_LOAD segments of the core file gdb has open, mapped read-only
+    into gdb's own address space: a read of the inferior is then a slice
+    of a memory map instead of a trip through gdb's target stack (50 us of
+    target overhead per read on a large core; 100,000 goroutine stacks
+    are 100,000 reads).  Only what the core itself holds is served here;
+    everything else (pages the kernel left out, the executable's text)
+    still comes from gdb."""
+
+    def __init__(self, path):
+        import bisect
+        import mmap
+        self._bisect = bisect.bisect_right
+        with open(path, "rb") as f:
+            self.map = mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ)
+        m = self.map
+        if m[:4] != b"\x7fELF" or m[4] != 2 or m[5] != 1:
+            raise ValueError("not a little-endian ELF64 core")
+        phoff, = struct.unpack_from("<Q", m, 32)
+        phentsize, phnum = struct.unpack_from("<HH", m, 54)
+        segs = []
+        for i in range(phnum):
+            ptype, _fl, off, vaddr, _pa, filesz = struct.unpack_from(
+                "<IIQQQQ", m, phoff + i * phentsize)
+            if ptype == 1 and filesz and off + filesz <= len(m):
+                segs.append((vaddr, vaddr + filesz, off))
+        segs.sort()
+        self.starts = [s[0] for s in segs]
+        self.segs = segs
+
+    def read(self, addr, n):
+        i = self._bisect(self.starts, addr) - 1
+        if i < 0:
+            return None
+        start, end, off = self.segs[i]
+        if addr + n > end:
+            return None
+        o = off + addr - start
+        return self.map[o:o + n]
+
+
+_core_cache = {}
+
+
 class Memory:
     def __init__(self):
         self._blocks = {}          # (address, size) -> bytes, or None if unreadable
         self._inf = None
+        self._core = False
         self._endian = "<"
         self.ptrsize = 8
 
     def flush(self):
         self._blocks.clear()
         self._inf = None
+        self._core = False          # not looked up yet
         try:
             self.ptrsize = gdb.lookup_type("void").pointer().sizeof
             arch = gdb.selected_inferior().architecture().name()
@@ -60,12 +106,44 @@ class Memory:
             pass
 
     def _target(self, addr, n):
+        core = self._core
+        if core is False:
+            core = self._core = self._find_core()
+        if core is not None:
+            data = core.read(addr, n)
+            if data is not None:
+                return data
         try:
             if self._inf is None or not self._inf.is_valid():
                 self._inf = gdb.selected_inferior()
             return self._inf.read_memory(addr, n).tobytes()
         except Exception:
             return None
+
+    @staticmethod
+    def _find_core():
+        """The CoreImage of the open core, mapped once per core file."""
+        try:
+            conn = gdb.selected_inferior().connection
+            if conn is None or conn.type != "core":
+                return None
+        except Exception:
+            return None
+        key = gdb.selected_inferior().num
+        info = gdb.execute("info target", to_string=True)
+        path = info.split("Local core dump file:", 1)[-1].split("`", 1)[-1].split("'", 1)[0] \
+            if "Local core dump file:" in info else None
+        if path is None:
+            return None
+        hit = _core_cache.get(key)
+        if hit is not None and hit[0] == path:
+            return hit[1]
+        try:
+            img = CoreImage(path)
+        except Exception:
+            img = None
+        _core_cache[key] = (path, img)
+        return img
 
     def span(self, addr, n):
         """(data, offset) with data[offset:offset + n] the n bytes at addr,
