@@ -443,6 +443,21 @@ static int free_with_waiter_body(int argc, char **argv)
     return 0;
 }
 
+/* Non-blocking operations work on any thread; a blocking one needs a
+ * goroutine to park. */
+static void outside_runtime(void)
+{
+    struct hchan *c = gort_chan_new(&gort_type_int64, 1);
+    int64_t v = 4;
+    gort_chan_send(c, &v);                   /* room: no need to park */
+    if (!gort_chan_recv(c, &v) || v != 4)
+        _exit(5);
+    bool ok;
+    if (gort_chan_tryrecv(c, &v, &ok))
+        _exit(6);
+    gort_chan_recv(c, &v);                   /* would park */
+}
+
 Test(chan, misuse_is_fatal, .timeout = 60)
 {
     struct chan_crash *r = malloc(sizeof *r);
@@ -455,6 +470,8 @@ Test(chan, misuse_is_fatal, .timeout = 60)
     chan_crash(r, free_with_waiter_body, 20);
     cr_assert(strstr(r->out, "fatal error: gort_chan_free: channel") != NULL &&
               strstr(r->out, "has waiting goroutines") != NULL, "%s", r->out);
+    chan_crash_run(r, NULL, outside_runtime, 20);
+    expect_abort_line(r, "fatal error: gort_chan_recv: blocking call outside a goroutine");
     free(r);
 }
 

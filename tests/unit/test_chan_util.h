@@ -3,7 +3,8 @@
  *
  * chan_crash(body, seconds): runs body as gort_main's main function in a
  * forked child (stderr into a pipe, no core file, killed by SIGALRM after
- * `seconds`) and returns how it ended and what it printed.  The test's own
+ * `seconds`) and returns how it ended and what it printed; chan_crash_run
+ * can instead run a plain function with no runtime started.  The test's own
  * process never starts the runtime, so one test may run several children.
  * has_line(out, line): out has `line` as a whole line.
  *
@@ -32,7 +33,10 @@ struct chan_crash {
     char out[1 << 16];          /* the child's stderr */
 };
 
-static inline void chan_crash(struct chan_crash *r, int (*body)(int, char **), unsigned seconds)
+/* body runs as gort_main's main function, or raw (if not NULL) runs on
+ * the child's own thread with no runtime started. */
+static inline void chan_crash_run(struct chan_crash *r, int (*body)(int, char **),
+                                  void (*raw)(void), unsigned seconds)
 {
     int fds[2];
     cr_assert_eq(pipe(fds), 0);
@@ -47,6 +51,10 @@ static inline void chan_crash(struct chan_crash *r, int (*body)(int, char **), u
         close(fds[0]);
         close(fds[1]);
         alarm(seconds);
+        if (raw != NULL) {
+            raw();
+            _exit(0);
+        }
         int rc = gort_main(body, 0, NULL);
         _exit(rc == 0 ? 0 : 3);
     }
@@ -60,6 +68,11 @@ static inline void chan_crash(struct chan_crash *r, int (*body)(int, char **), u
     r->out[n] = 0;
     close(fds[0]);
     cr_assert_eq(waitpid(pid, &r->status, 0), pid);
+}
+
+static inline void chan_crash(struct chan_crash *r, int (*body)(int, char **), unsigned seconds)
+{
+    chan_crash_run(r, body, NULL, seconds);
 }
 
 static inline bool has_line(const char *out, const char *line)
