@@ -67,6 +67,9 @@ struct mem {
     struct seg *fsegs;          /* the binary's own PT_LOADs, relocated */
     size_t nfsegs;
     bool truncated;             /* some segment lies past the end of the file */
+    int fd;                     /* >= 0: small reads of the core use pread (see mem.c) */
+    const unsigned char *image; /* the core image, for file offsets */
+    size_t imagesize;
     int machine;                /* e_machine of the core */
     char err[160];
 };

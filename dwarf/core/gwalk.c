@@ -107,9 +107,10 @@ uint64_t fp_user_frame(struct target *t, uint64_t pc, uint64_t bp, uint64_t lo,
         }
         if (bp < lo || bp > hi - 16 || (bp & 7) || hi < 16)
             break;
-        uint64_t nbp, ret;
-        if (!mem_u64(&t->mem, bp, &nbp) || !mem_u64(&t->mem, bp + 8, &ret))
+        uint64_t fr[2];   /* [bp] and [bp+8] in one read */
+        if (!mem_read(&t->mem, bp, fr, sizeof fr))
             break;
+        uint64_t nbp = fr[0], ret = fr[1];
         if (nbp != 0 && nbp <= bp)
             break;      /* frames must move up the stack: a loop or garbage */
         pc = ret;

@@ -19,6 +19,22 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+
+/* GORT_CORE_TIMING=1: how long each phase took, on stderr (for the speed
+ * figures in tests/core/README.md). */
+static void phase(const char *what)
+{
+    static struct timespec t0;
+    struct timespec t;
+    if (!getenv("GORT_CORE_TIMING"))
+        return;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    if (t0.tv_sec)
+        fprintf(stderr, "gort-core: %-10s %.3f s\n", what,
+                (double)(t.tv_sec - t0.tv_sec) + (t.tv_nsec - t0.tv_nsec) / 1e9);
+    t0 = t;
+}
 
 enum { SCHEMA_VERSION = 1 };
 
@@ -84,10 +100,12 @@ int main(int argc, char **argv)
 
     struct target t;
     char err[512];
+    phase("start");
     if (!target_open(&t, bin, core, err, sizeof err)) {
         target_close(&t);
         return fail(&o, cmd, bin, core, err);
     }
+    phase("open");
     struct gtable tab;
     if (!gwalk(&t, &tab, err, sizeof err)) {
         gtable_free(&tab);
@@ -95,6 +113,7 @@ int main(int argc, char **argv)
         return fail(&o, cmd, bin, core, err);
     }
 
+    phase("walk");
     /* Damage to the whole: a truncated core, a bad goroutine table, and
      * (except for `goroutines`, which marks each damaged g on its line)
      * how many goroutines could not be read fully. */
@@ -142,6 +161,7 @@ int main(int argc, char **argv)
     if (o.json)
         j_finish(&o.j);
     fflush(stdout);
+    phase("output");
     gtable_free(&tab);
     target_close(&t);
     return o.corrupt < 0 ? 1 : o.corrupt > 0 ? 3 : 0;

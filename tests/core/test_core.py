@@ -246,3 +246,29 @@ def test_same_as_gdb_raw_fixture(cores):
     b, c = cores("kernel:fakeg")
     mine = {k: (v[1], None) for k, v in lines_by_goid(run_core(b, c, "goroutines").out).items()}
     assert mine == gdb_raw(b, c)
+
+
+def test_running_goroutine_real_runtime(cores, validate):
+    """goroutines10k N abort: goroutine 1 calls abort() itself, so it is
+    running on an OS thread in the core; its frames come from that thread."""
+    b = prog("goroutines10k")
+    from conftest import kernel_core
+    import tempfile
+    wd = tempfile.mkdtemp(prefix="g10k-")
+    c = kernel_core(b, ["300", "abort"], wd)
+    r = run_core(b, c, "goroutines")
+    assert r.rc == 0, r.err
+    g = lines_by_goid(r.out)
+    assert len(g) == 301
+    assert g[1][0] and g[1][1] == "running" and "many_main at " in g[1][3]
+    assert all(v[1:3] == ("waiting", "chan receive") and v[3].startswith("level1 at ")
+               for k, v in g.items() if k != 1)
+    bt = run_core(b, c, "bt", "1")
+    assert re.search(r"#\d+\s+abort at ", bt.out) and re.search(r"#\d+\s+many_main at \S+goroutines10k.c:\d+", bt.out)
+    bt2 = run_core(b, c, "bt", "2").out
+    assert re.search(r"#\d+\s+level1 at .*\n.*#\d+\s+level2 at .*\n.*#\d+\s+level3 at ", bt2), bt2
+    ch = run_core("--json", b, c, "chans").json()
+    validate(ch)
+    assert len(ch["channels"]) == 1 and len(ch["channels"][0]["recvq"]) == 64
+    import shutil
+    shutil.rmtree(wd, ignore_errors=True)
