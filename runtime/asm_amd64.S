@@ -72,8 +72,18 @@ gort_swapctx:
     movq    GOBUF_R13(%rsi), %r13
     movq    GOBUF_R14(%rsi), %r14
     movq    GOBUF_R15(%rsi), %r15
+    /* Loading mxcsr and the x87 control word is slow (both serialise
+     * parts of the FPU); they almost never differ between goroutines, so
+     * load them only when they do. */
+    movl    GOBUF_MXCSR(%rsi), %eax
+    cmpl    GOBUF_MXCSR(%rdi), %eax
+    je      1f
     ldmxcsr GOBUF_MXCSR(%rsi)
+1:  movzwl  GOBUF_FPUCW(%rsi), %eax
+    cmpw    GOBUF_FPUCW(%rdi), %ax
+    je      2f
     fldcw   GOBUF_FPUCW(%rsi)
+2:
     movq    GOBUF_PC(%rsi), %rax
     movq    GOBUF_SP(%rsi), %rsp
     jmp     *%rax

@@ -115,6 +115,8 @@ enum {
     GFREE_MAX   = 64,             /* dead g's an m keeps before sharing */
     MAX_PROCS   = 1024,
     GLOBAL_TICK = 61,             /* Go's number: prime, so no lockstep */
+    TIMER_TICK  = 16,             /* switches between timer checks while busy */
+    SPAWN_BACKLOG = 4096,         /* queued goroutines before a spawner yields */
 };
 
 /* What g0 does for the goroutine that just switched to it. */
@@ -514,7 +516,10 @@ static struct g *findrunnable(struct m *mp)
 top:
     if (atomic_load(&stopped))
         stop_forever(mp);
-    if (gort_timer_next() >= 0)
+    /* Due timers: every TIMER_TICK switches while there is other work
+     * (reading the clock costs ~100 ns on a virtual machine, as much as a
+     * goroutine switch), and always before looking elsewhere or idling. */
+    if (mp->schedtick % TIMER_TICK == 0 && gort_timer_next() >= 0)
         gort_timer_run(gort_nanotime());
 
     if (mp->schedtick % GLOBAL_TICK == 0 && atomic_load(&sched.runqsize) > 0) {
@@ -531,6 +536,12 @@ top:
         gp = globrunqget(mp, 0);
         unlock(&sched.lock);
         if (gp != NULL)
+            return gp;
+    }
+
+    if (gort_timer_next() >= 0) {
+        gort_timer_run(gort_nanotime());
+        if ((gp = runqget(mp)) != NULL)
             return gp;
     }
 
@@ -861,6 +872,13 @@ static int64_t newproc(const char *call, void (*fn)(void *), void *arg, struct f
     int64_t id = gp->goid;
     runqput(mp, gp, true);
     ready_wake();
+    /* Backpressure.  Go preempts a goroutine that spawns for 10 ms, so the
+     * spawned ones run and their g's are recycled; gort never preempts.  A
+     * spawner that has queued SPAWN_BACKLOG goroutines on the global queue
+     * yields instead, so a loop of a million gort_go calls costs a few
+     * thousand g's at a time, not a million. */
+    if (mp->curg != NULL && atomic_load(&sched.runqsize) > SPAWN_BACKLOG)
+        gort_yield();
     return id;
 }
 

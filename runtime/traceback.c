@@ -202,10 +202,14 @@ static int a2l_child(void *p)
         "/usr/bin/addr2line", "/bin/addr2line", "/usr/local/bin/addr2line",
     };
     struct spawnargs *a = p;
-    syscall(SYS_dup2, a->outfd, 1);
-    long nul = syscall(SYS_open, "/dev/null", O_WRONLY);
-    if (nul >= 0)
-        syscall(SYS_dup2, nul, 2);
+    /* dup3 and openat: aarch64 has no dup2 or open system call. */
+    if (a->outfd == 1)
+        syscall(SYS_fcntl, 1, F_SETFD, 0);         /* keep it across exec */
+    else
+        syscall(SYS_dup3, a->outfd, 1, 0);
+    long nul = syscall(SYS_openat, AT_FDCWD, "/dev/null", O_WRONLY);
+    if (nul >= 0 && nul != 2)
+        syscall(SYS_dup3, nul, 2, 0);
     for (size_t i = 0; i < sizeof paths / sizeof paths[0]; i++)
         syscall(SYS_execve, paths[i], a->argv, environ);
     syscall(SYS_exit, 127);
