@@ -33,14 +33,26 @@
  * Growth is incremental.  A grow allocates an array twice as large (or as
  * large, when deletions left too many overflow buckets) and keeps the old
  * one in oldbuckets.  Every write that touches bucket b first evacuates the
- * old bucket b maps to, plus one more in order (nevacuate), so the cost of
- * a grow is spread over the next writes and a grow finishes within 2^B
- * writes.  Old bucket i splits into new buckets i (X) and i + 2^(B-1) (Y)
+ * old bucket b maps to, plus up to 8 more in order (nevacuate; Go moves 1,
+ * see evacuateAhead), so the cost of a grow is spread over the next writes
+ * and a grow finishes within 2^B / 8 writes.  Old bucket i splits into new buckets i (X) and i + 2^(B-1) (Y)
  * by the next hash bit.  Evacuated slots keep their key and elem and get
  * the mark evacuatedX / evacuatedY: readers of the old bucket (a lookup
  * that finds it not yet evacuated, or an iterator) still see the data.
  * When every old bucket is evacuated, the old array is freed (or kept in
  * the graveyard while an iterator may still read it; see hmap.liveiters).
+ *
+ * Memory without a garbage collector.  Go's iterator keeps old arrays and
+ * deleted out-of-line keys alive through the GC; here hmap.liveiters
+ * counts iterators started and not yet finished (gort_map_next returned
+ * false), and while it is non-zero whatever an iterator might still read
+ * (retired arrays, overflow buckets, indirect key/elem blocks of deleted
+ * entries) goes to hmap.graveyard instead of free().  The graveyard is
+ * emptied when the last iterator finishes, and by gort_map_free.  An
+ * iteration abandoned half-way (a `break`) therefore pins, until the map
+ * is freed, at most the arrays retired after it started: about one
+ * current array's worth per abandoned iteration's lifetime, bounded by the
+ * map's own size.
  *
  * Iteration (Go's mapiternext) walks the array the iterator started with,
  * from a random bucket and a random slot offset.  If the map grew since,
