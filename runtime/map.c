@@ -49,10 +49,12 @@
  * (retired arrays, overflow buckets, indirect key/elem blocks of deleted
  * entries) goes to hmap.graveyard instead of free().  The graveyard is
  * emptied when the last iterator finishes, and by gort_map_free.  An
- * iteration abandoned half-way (a `break`) therefore pins, until the map
- * is freed, at most the arrays retired after it started: about one
- * current array's worth per abandoned iteration's lifetime, bounded by the
- * map's own size.
+ * iteration abandoned half-way (a `break`) therefore pins everything
+ * retired after it started until the map is freed: a map that keeps
+ * growing costs at most one extra current array, but one that churns
+ * (same-size grows, deleted indirect keys) accumulates.  Programs that
+ * stop iterating early on a long-lived, churning map should run the
+ * iterator to its end.  (A known limit of the API, which has no "stop".)
  *
  * Iteration (Go's mapiternext) walks the array the iterator started with,
  * from a random bucket and a random slot offset.  If the map grew since,
