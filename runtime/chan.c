@@ -47,19 +47,23 @@
 #define CHAN_MAXBYTES ((uintptr_t)1 << 40)
 
 /* ---------------------------------------------------------------- */
-/* Reads outside the lock (see the essay). */
+/* Reads outside the lock (see the essay).  Acquire loads, so that the
+ * fast paths' two reads happen in program order (a later load may not be
+ * hoisted above an acquire): trysend reads closed, then fullness; tryrecv
+ * reads emptiness, then closed, then emptiness again, and each conclusion
+ * depends on that order, as in Go.  On x86-64 they are plain loads. */
 
 static inline uintptr_t ld_qcount(struct hchan *c)
 {
-    return __atomic_load_n(&c->qcount, __ATOMIC_RELAXED);
+    return __atomic_load_n(&c->qcount, __ATOMIC_ACQUIRE);
 }
 static inline uint32_t ld_closed(struct hchan *c)
 {
-    return __atomic_load_n(&c->closed, __ATOMIC_RELAXED);
+    return __atomic_load_n(&c->closed, __ATOMIC_ACQUIRE);
 }
 static inline struct sudog *ld_first(struct waitq *q)
 {
-    return __atomic_load_n(&q->first, __ATOMIC_RELAXED);
+    return __atomic_load_n(&q->first, __ATOMIC_ACQUIRE);
 }
 
 /* A send cannot proceed now (Go's full): no receiver waiting on an
