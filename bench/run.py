@@ -480,10 +480,10 @@ def render(rows, derived, listed, a):
         if i == 0:
             lines.append("  ".join("-" * w for w in widths))
     lines.append("")
-    lines.append("Targets across rows:")
-    for d in derived:
-        if d["gort"] is None and d["ref"] is None:
-            continue          # neither side ran (a filtered run)
+    shown = [d for d in derived if d["gort"] is not None or d["ref"] is not None]
+    if shown:                 # a filtered run may have run neither side
+        lines.append("Targets across rows:")
+    for d in shown:
         lines.append("  %s:\n      gort %s, ref %s, ratio %s (target <= %g): %s" % (
             d["what"], fmt(d["gort"]), fmt(d["ref"]),
             "-" if d["ratio"] is None else "%.2f" % d["ratio"], d["max"],
