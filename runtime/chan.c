@@ -23,13 +23,21 @@
  * channel it waits on and where its value lives: that is what gdb and
  * gort-core read, with the wait reason gopark records.
  *
- * The non-blocking forms (trysend, tryrecv, and through them gort_after's
- * timer) first look without the lock, as Go does: if the channel is open
- * and a send could not proceed (no receiver waiting / buffer full), or a
- * receive could not (no sender / buffer empty) and the channel is open,
- * they fail without touching the lock.  Each of those reads is of a single
- * word written under the lock, so the answer was true at some instant
- * during the call, which is all a non-blocking operation promises.
+ * The non-blocking forms (trysend, tryrecv) first look without the lock,
+ * as Go does: if the channel is open and a send could not proceed (no
+ * receiver waiting / buffer full), or a receive could not (no sender /
+ * buffer empty) and the channel is open, they fail without touching the
+ * lock.  Each of those reads is of a single word written under the lock,
+ * so the answer was true at some instant during the call, which is all a
+ * non-blocking operation promises.  Blocking, a goroutine parks at once:
+ * no spinning, as in Go (a partner on another worker is woken through the
+ * scheduler).
+ *
+ * Costs, measured (CPU time, this 2-core VM, Go 1.19 alongside): an
+ * unbuffered round trip (two hand-offs, two parks) 230 ns at one worker
+ * (Go 250), of which the channel code is under a tenth: the rest is
+ * parking, readying and switching; a buffered item 35 ns at one worker
+ * (Go 40), two lock/unlock pairs of 7 ns atomics each being most of it.
  *
  * Misuse is fatal (gort.h): a NULL element type, a NULL element pointer
  * for a send of a non-empty type, freeing a channel goroutines wait on.
