@@ -382,7 +382,8 @@ void cmd_waitgraph(struct target *t, struct gtable *tab, struct out *o)
             for (size_t k = 0; k < gr.n && !out_edge; k++)
                 out_edge = gr.e[k].from == i;
             if (blocked(t, g) && !out_edge)
-                fprintf(o->f, "  g%" PRId64 " [%s]: no goroutine can end this wait\n", g->goid,
+                fprintf(o->f, "  g%" PRId64 " [%s]: no goroutine known to end this wait "
+                        "(none queued opposite, owning or referencing it)\n", g->goid,
                         g->reason);
         }
     }

@@ -185,6 +185,8 @@ def test_sample_chans_maps(cores, sample):
     # orders: `events` (buffered, 4) is full and two notifiers wait to send
     assert re.search(r"len 4, cap 4", r.out), r.out
     assert re.search(r"sendq: g\d+ g\d+", r.out), r.out
+    # struct values printed member by member from the binary's DWARF
+    assert re.search(r"buffer \(receive order\): \{\w+ = [^,]+, ", r.out), r.out
     m = run_core(b, c, "maps")
     assert m.rc == 0 and re.search(r"count \d+, B \d+", m.out), m.out
 
