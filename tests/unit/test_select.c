@@ -455,3 +455,44 @@ static int two_senders_body(int argc, char **argv)
 }
 
 Test(select, receive_from_two_plain_senders, .timeout = 60) { gt_run(two_senders_body); }
+
+/* More cases than fit on the stack (the orders are allocated), with
+ * duplicates and NULLs among them; the lock order is a heapsort there. */
+enum { NMANY = 200 };
+static struct hchan *many[NMANY / 2];
+static void late_sender(void *arg)
+{
+    int64_t v = (int64_t)(intptr_t)arg;
+    gort_sleep(2 * MS);
+    gort_chan_send(many[v], &v);
+}
+
+static int many_body(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    for (int i = 0; i < NMANY / 2; i++)
+        many[i] = gort_chan_new(&gort_type_int64, 1);
+    static gort_case cs[NMANY];
+    int64_t vals[NMANY];
+    for (int i = 0; i < NMANY; i++)
+        cs[i] = (gort_case){ i % 7 == 3 ? NULL : many[(i * 37) % (NMANY / 2)],
+                             GORT_RECV, &vals[i], false };
+    gt_assert_eq(gort_select(cs, NMANY, false), -1);
+    for (int round = 0; round < 20; round++) {
+        int64_t target = (round * 13) % (NMANY / 2);
+        if (round % 2) {
+            gort_chan_send(many[target], &target);          /* ready before */
+        } else {
+            gort_go(late_sender, (void *)(intptr_t)target); /* arrives while parked */
+        }
+        int i = gort_select(cs, NMANY, true);
+        gt_assert(i >= 0 && cs[i].c == many[target]);
+        gt_assert(cs[i].ok);
+        gt_assert_eq(vals[i], target);
+        for (int k = 0; k < NMANY / 2; k++)
+            gt_assert(many[k]->recvq.first == NULL);
+    }
+    return 0;
+}
+
+Test(select, many_cases, .timeout = 60) { gt_run(many_body); }
