@@ -31,8 +31,9 @@ struct crash {
     char   out[1 << 17];
 };
 
-static inline void crash_run(struct crash *c, int (*body)(int, char **), const char *procs,
-                             int seconds)
+/* env: NULL or one "NAME=value" set in the child before gort_main. */
+static inline void crash_run_env(struct crash *c, int (*body)(int, char **), const char *procs,
+                                 int seconds, const char *env)
 {
     memset(c, 0, sizeof *c);
     int fds[2];
@@ -48,6 +49,8 @@ static inline void crash_run(struct crash *c, int (*body)(int, char **), const c
         close(fds[1]);
         if (procs != NULL)
             setenv("GORTMAXPROCS", procs, 1);
+        if (env != NULL)
+            putenv((char *)env);
         int rc = gort_main(body, 0, NULL);
         _exit(rc);
     }
@@ -78,6 +81,12 @@ static inline void crash_run(struct crash *c, int (*body)(int, char **), const c
     close(fds[0]);
     while (waitpid(pid, &c->status, 0) < 0 && errno == EINTR)
         ;
+}
+
+static inline void crash_run(struct crash *c, int (*body)(int, char **), const char *procs,
+                             int seconds)
+{
+    crash_run_env(c, body, procs, seconds, NULL);
 }
 
 static inline bool crash_aborted(const struct crash *c)

@@ -89,10 +89,10 @@ static int overflow_main(int argc, char **argv)
     return 0;
 }
 
-Test(panic, stack_overflow_report, .timeout = 30)
+static void check_overflow_report(const char *env)
 {
     static struct crash c;
-    crash_run(&c, overflow_main, NULL, 25);
+    crash_run_env(&c, overflow_main, NULL, 25, env);
     cr_assert(crash_aborted(&c), "status %d, output:\n%s", c.status, c.out);
     cr_assert(strstr(c.out, "runtime: goroutine stack exceeds ") == c.out, "output:\n%s", c.out);
     const char *g2 = strstr(c.out, "\nfatal error: stack overflow\n\ngoroutine 2 [running]:\n");
@@ -103,6 +103,18 @@ Test(panic, stack_overflow_report, .timeout = 30)
     cr_assert(r != NULL && r - g2 < 200, "output:\n%.2000s", c.out);
     cr_assert(strstr(c.out, "...additional frames elided...\n") != NULL, "output:\n%.4000s", c.out);
     cr_assert(strstr(c.out, "\ngoroutine 1 [sleep]:\n") != NULL, "output:\n%.4000s", c.out);
+}
+
+/* Both kinds of guard page (stack.c): mprotect, and the kernel's guard
+ * regions (madvise, Linux 6.13+). */
+Test(panic, stack_overflow_report, .timeout = 30)
+{
+    check_overflow_report("GORTSTACKGUARD=mprotect");
+}
+
+Test(panic, stack_overflow_report_guard_region, .timeout = 30)
+{
+    check_overflow_report("GORTSTACKGUARD=madvise");
 }
 
 static void nilderef(void *arg)

@@ -462,3 +462,47 @@ Test(proc, main_result_returned, .timeout = 10)
     crash_run(&c, sleeping_main, "1", 10);
     cr_assert(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 7);
 }
+
+/* ------------------------------------- mprotect guard pages (stack.c) */
+
+static int mprotect_main(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    /* The park/ready round trip on stacks guarded by mprotect. */
+    const long n = 2000;
+    parked_gs = gort_calloc((size_t)n, sizeof *parked_gs);
+    for (long i = 0; i < n; i++)
+        gort_go(park_worker, NULL);
+    for (;;) {
+        lock(&park_lock);
+        long k = nparked;
+        unlock(&park_lock);
+        if (k == n)
+            break;
+        gort_sleep(1000000);
+    }
+    lock(&park_lock);
+    for (long i = 0; i < n; i++)
+        goready(parked_gs[i]);
+    unlock(&park_lock);
+    while (atomic_load(&park_woken) < n)
+        gort_sleep(1000000);
+    return 0;
+}
+
+Test(proc, mprotect_guard_stacks, .timeout = 60)
+{
+    static struct crash c;
+    crash_run_env(&c, mprotect_main, NULL, 50, "GORTSTACKGUARD=mprotect");
+    cr_assert(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0, "status %d, output:\n%s",
+              c.status, c.out);
+}
+
+Test(proc, bad_guard_mode_is_fatal, .timeout = 20)
+{
+    static struct crash c;
+    crash_run_env(&c, mprotect_main, NULL, 15, "GORTSTACKGUARD=none");
+    cr_assert(crash_aborted(&c), "status %d, output:\n%s", c.status, c.out);
+    cr_assert(strstr(c.out, "fatal error: GORTSTACKGUARD: \"none\" is neither") == c.out,
+              "output:\n%s", c.out);
+}
