@@ -262,6 +262,7 @@ static void retire(struct hmap *h, void *p, size_t bytes)
         freearray(bytes, p);
         return;
     }
+    lock(&h->gravelock);
     if (h->ngrave == h->capgrave) {
         uint32_t cap = h->capgrave ? 2 * h->capgrave : 16;
         struct mapgrave *g = gort_malloc(cap * sizeof *g);
@@ -272,6 +273,7 @@ static void retire(struct hmap *h, void *p, size_t bytes)
         h->capgrave = cap;
     }
     h->graveyard[h->ngrave++] = (struct mapgrave){ p, bytes };
+    unlock(&h->gravelock);
 }
 
 void map_retire(struct hmap *h, void *p)
@@ -279,11 +281,16 @@ void map_retire(struct hmap *h, void *p)
     retire(h, p, 0);
 }
 
+/* Readers call this when the last iterator finishes; two readers may, one
+ * right after the other (the second started and finished while the first
+ * was reaping), hence the lock. */
 static void reap(struct hmap *h)
 {
+    lock(&h->gravelock);
     for (uint32_t i = 0; i < h->ngrave; i++)
         freearray(h->graveyard[i].bytes, h->graveyard[i].p);
     h->ngrave = 0;
+    unlock(&h->gravelock);
 }
 
 /* An array and its overflow buckets (the entries' indirect blocks belong

@@ -131,6 +131,7 @@ struct hmap {
     _Atomic uint32_t     liveiters;
     struct mapgrave     *graveyard;
     uint32_t             ngrave, capgrave;
+    gort_lock            gravelock;   /* graveyard: readers reap, writers add */
     /* Overflow buckets allocated with the current array (Go's
      * extra.nextOverflow): [nextoverflow, endoverflow) are still free. */
     struct bmap         *nextoverflow;

@@ -12,6 +12,7 @@
 #include "map.h"
 
 #include <math.h>
+#include <pthread.h>
 #include <string.h>
 
 static int64_t *get64(struct hmap *m, int64_t k) { return gort_map_get(m, &k); }
@@ -595,4 +596,44 @@ Test(map, self_aliasing)
     gort_map_set(f, kp, vp);   /* float keys are rewritten on update */
     cr_assert_eq(gort_map_len(f), 1);
     gort_map_free(f);
+}
+
+/* Concurrent readers are allowed (as in Go): lookups and iterations from
+ * two threads at once, clean under TSan. */
+static struct hmap *readmap;
+static void *reader(void *arg)
+{
+    (void)arg;
+    long bad = 0;
+    for (int round = 0; round < GT_SCALE(20); round++) {
+        for (int64_t i = 0; i < 5000; i++) {
+            int64_t *v = get64(readmap, i);
+            if (!v || *v != i * 3)
+                bad++;
+        }
+        gort_map_iter it;
+        gort_map_iter_init(&it, readmap);
+        void *k, *v;
+        long n = 0;
+        while (gort_map_next(&it, &k, &v))
+            n++;
+        if (n != 5000)
+            bad++;
+    }
+    return (void *)bad;
+}
+
+Test(map, concurrent_readers)
+{
+    readmap = gort_map_new(&gort_type_int64, &gort_type_int64, 0);
+    for (int64_t i = 0; i < 5000; i++)
+        set64(readmap, i, i * 3);
+    pthread_t a, b;
+    pthread_create(&a, NULL, reader, NULL);
+    pthread_create(&b, NULL, reader, NULL);
+    void *ra, *rb;
+    pthread_join(a, &ra);
+    pthread_join(b, &rb);
+    cr_assert_eq((long)ra + (long)rb, 0);
+    gort_map_free(readmap);
 }
