@@ -366,7 +366,10 @@ static struct g *runqsteal(struct m *mp, struct m *victim, bool stealnext)
     return batch[0];
 }
 
-/* Global queue; sched.lock held.  Moves a fair share into mp's ring. */
+/* Global queue; sched.lock held.  Moves a fair share into mp's ring.
+ * Callers call it only when mp's ring is empty (or with max == 1), and
+ * only mp itself adds to its ring, so the runqput calls below always fit
+ * and never take the runqputslow path, which would need sched.lock. */
 static struct g *globrunqget(struct m *mp, int32_t max)
 {
     int32_t size = atomic_load(&sched.runqsize);
