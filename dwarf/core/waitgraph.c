@@ -13,6 +13,10 @@
  *            waiting on it the same way.  B *could* send, close, or call
  *            Done: a conservative guess, the only one a core allows,
  *            since the code B will run next is unknown.
+ *   child    A waits on a waitgroup and B is a live goroutine A created:
+ *            the usual shape (start workers, wait for them), and often the
+ *            only clue, since a global waitgroup leaves no reference on
+ *            any stack.  Also a guess.
  *
  * A goroutine parked in a nil-channel operation or an empty select has no
  * edge and is blocked forever.  A sleeping goroutine is not blocked (its
@@ -35,8 +39,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-enum ekind { E_QUEUED, E_OWNER, E_HOLDS };
-static const char *const ekind_name[] = { "queued", "owner", "holds" };
+enum ekind { E_QUEUED, E_OWNER, E_HOLDS, E_CHILD };
+static const char *const ekind_name[] = { "queued", "owner", "holds", "child" };
 
 struct edge {
     size_t from, to;            /* indices into the goroutine table */
@@ -233,6 +237,9 @@ static void build(struct target *t, struct gtable *tab, struct chanset *cs, stru
                 wg = g->sud[k].obj;
             if (wg)
                 holds_edges(t, tab, &rs, i, wg, gr);
+            for (size_t j = 0; j < tab->n; j++)
+                if (!tab->g[j].dead && tab->g[j].parentgoid == g->goid && j != i)
+                    add_edge(gr, i, j, E_CHILD, wg);
         }
     }
     /* Edges to goroutines not in the table (SIZE_MAX) are dropped. */
@@ -301,7 +308,7 @@ static size_t find_cycles(struct gtable *tab, struct graph *gr, struct cycle *ou
                 for (size_t k = 0; k < c->n; k++) {
                     size_t a = c->node[k], b = c->node[(k + 1) % c->n];
                     for (size_t x = first[a]; x < first[a + 1]; x++)
-                        if (gr->e[x].to == b && gr->e[x].kind == E_HOLDS)
+                        if (gr->e[x].to == b && gr->e[x].kind >= E_HOLDS)
                             c->exact = false;
                 }
                 ncyc++;
@@ -373,6 +380,7 @@ void cmd_waitgraph(struct target *t, struct gtable *tab, struct out *o)
                     a->reason ? a->reason : a->state, b->goid,
                     gr.e[k].kind == E_QUEUED ? "queued on channel"
                     : gr.e[k].kind == E_OWNER ? "owns mutex"
+                    : gr.e[k].kind == E_CHILD ? "created by it, may call Done on waitgroup"
                                               : "holds a reference to",
                     gr.e[k].obj);
         }
