@@ -428,8 +428,10 @@ static inline void storeload_fence(void)
 }
 
 /* A producer made a g runnable. */
-static void ready_wake(void)
+static void ready_wake(struct m *producer)
 {
+    if (producer != NULL && gort_nprocs == 1)
+        return;                 /* the only m is the producer itself: it will look */
     storeload_fence();
     if (atomic_load(&sched.npidle) != 0 && atomic_load(&sched.nmspinning) == 0)
         wakep();
@@ -462,7 +464,7 @@ static void stop_spinning(struct m *mp)
         mp->spinning = 0;
         /* The last spinner found work: there may be more, let another look. */
         if (atomic_fetch_sub(&sched.nmspinning, 1) == 1)
-            ready_wake();
+            ready_wake(NULL);
     }
 }
 
@@ -803,7 +805,7 @@ void goready(struct g *gp)
         runqput(mp, gp, mp->curg != NULL);
     else
         globrunqput_batch(gp, gp, 1);
-    ready_wake();
+    ready_wake(mp);
 }
 
 void gort_yield(void)
@@ -874,7 +876,7 @@ static int64_t newproc(const char *call, void (*fn)(void *), void *arg, struct f
     atomic_store(&gp->atomicstatus, Grunnable);
     int64_t id = gp->goid;
     runqput(mp, gp, true);
-    ready_wake();
+    ready_wake(mp);
     /* Backpressure.  Go preempts a goroutine that spawns for 10 ms, so the
      * spawned ones run and their g's are recycled; gort never preempts.  A
      * spawner that has queued SPAWN_BACKLOG goroutines on the global queue
