@@ -28,11 +28,13 @@ else
 endif
 
 # -g and frame pointers always, at every optimisation level: the debugger
-# contract (DESIGN.md) depends on both.
+# contract (DESIGN.md) depends on both.  No sibling calls either: a tail
+# call replaces its caller's frame, and the caller then vanishes from every
+# backtrace (the runtime's own, gdb's and gort-core's), as Go never lets it.
 OPT        ?= -O2
 WARN       := -Wall -Wextra -Werror
 CSTD       := -std=gnu11
-DEBUGFLAGS := -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer
+DEBUGFLAGS := -g -fno-omit-frame-pointer -mno-omit-leaf-frame-pointer -fno-optimize-sibling-calls
 BASE_CFLAGS = $(CSTD) $(DEBUGFLAGS) $(WARN) -D_GNU_SOURCE -pthread
 CFLAGS     ?=
 LDLIBS_GORT := -lpthread -lm
