@@ -23,21 +23,21 @@ $(foreach v,$(VARIANTS),$(eval $(call runtime_variant,$(v))))
 LIBGORT := $(BUILD)/rel/libgort.a
 ALL_TARGETS += $(foreach v,$(VARIANTS),$(BUILD)/$(v)/libgort.a)
 
-# debuginfo.c's gdb auto-load entry sources the first gort-gdb.py found in
-# GORT_GDB_DIRS: the build tree's gdbplugin/ for the libgort under
-# $(BUILD); $(PREFIX)/share/gort first for the installed one, whose
-# debuginfo.o is compiled again at every install (make cannot see a change
-# of PREFIX) and replaces the release one in a copy of libgort.a.
-GORT_GDB_DIRS_TREE    := $(CURDIR)/gdbplugin
-GORT_GDB_DIRS_INSTALL := $(abspath $(PREFIX))/share/gort:$(CURDIR)/gdbplugin
+# debuginfo.c's gdb auto-load entry names gort-gdb.py by its absolute
+# path: the build tree's gdbplugin/ for the libgort under $(BUILD);
+# $(PREFIX)/share/gort for the installed one, whose debuginfo.o is compiled
+# again at every install (make cannot see a change of PREFIX) and replaces
+# the release one in a copy of libgort.a.
+GORT_GDB_SCRIPT_TREE    := $(CURDIR)/gdbplugin/gort-gdb.py
+GORT_GDB_SCRIPT_INSTALL := $(abspath $(PREFIX))/share/gort/gort-gdb.py
 $(foreach v,$(VARIANTS),$(BUILD)/$(v)/runtime/debuginfo.o): \
-    RUNTIME_CFLAGS += -DGORT_GDB_DIRS='"$(GORT_GDB_DIRS_TREE)"'
+    RUNTIME_CFLAGS += -DGORT_GDB_SCRIPT='"$(GORT_GDB_SCRIPT_TREE)"'
 LIBGORT_INSTALL := $(BUILD)/install/libgort.a
 .PHONY: $(LIBGORT_INSTALL)
 $(LIBGORT_INSTALL): $(LIBGORT)
 	@mkdir -p $(@D)/runtime
 	$(CC) $(BASE_CFLAGS) $(VFLAGS_rel) $(CFLAGS) $(RUNTIME_INC) \
-	    -DGORT_GDB_DIRS='"$(GORT_GDB_DIRS_INSTALL)"' \
+	    -DGORT_GDB_SCRIPT='"$(GORT_GDB_SCRIPT_INSTALL)"' \
 	    -c runtime/debuginfo.c -o $(@D)/runtime/debuginfo.o
 	cp $(LIBGORT) $@.tmp
 	$(AR) rs $@.tmp $(@D)/runtime/debuginfo.o

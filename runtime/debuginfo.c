@@ -18,21 +18,22 @@
  *    on one that calls nothing in libgort (tests/dwarf/progs).
  *
  * 2. The .debug_gdb_scripts entry, so that gdb loads the extension by
- *    itself (given `add-auto-load-safe-path` for the program).  It is one
- *    inline-script entry (kind 4): a few lines of Python that source the
- *    first gort-gdb.py found in a list of directories baked in at compile
- *    time by the Makefile (GORT_GDB_DIRS, colon-separated): the build
- *    tree's gdbplugin/ for the libgort under build/, $(PREFIX)/share/gort
- *    first for the libgort that `make install` installs.  An inline entry
- *    rather than a file entry because gdb warns about every file entry it
- *    cannot find, and a file entry needs the script's directory, not the
- *    program's, in the safe path.  The section is "MS" (mergeable strings,
- *    entry size 1) so identical entries from several objects collapse into
- *    one.  The loader does nothing when the `gort` package is already
- *    imported (a second objfile with the entry, or a `source` by hand), so
- *    loading twice is harmless; `source DIR/share/gort/gort-gdb.py` stays
- *    the fallback when auto-loading is off or the linker dropped the
- *    section.
+ *    itself.  It is one file entry (kind 1): the absolute path of
+ *    gort-gdb.py, baked in at compile time by the Makefile
+ *    (GORT_GDB_SCRIPT): the build tree's gdbplugin/gort-gdb.py for the
+ *    libgort under build/, $(PREFIX)/share/gort/gort-gdb.py for the libgort
+ *    that `make install` installs.  A file entry rather than an inline
+ *    script because gdb checks a file entry against the *script's* path
+ *    and an inline one against the *program's*: with a file entry, one
+ *    `add-auto-load-safe-path $(PREFIX)` (once, in ~/.gdbinit) covers every
+ *    gort program wherever it lives, as README.md and API.md promise; an
+ *    inline entry would need every program's own directory in the safe
+ *    path.  The section is "MS" (mergeable strings, entry size 1) so
+ *    identical entries from several objects collapse into one, and gdb
+ *    loads a script file once however many objfiles name it; gort-gdb.py
+ *    is idempotent besides (a `source` by hand after auto-loading is
+ *    harmless).  `source DIR/share/gort/gort-gdb.py` stays the fallback
+ *    when auto-loading is off or the linker dropped the section.
  *
  * Constants (goroutine states, wait reasons, kinds, tophash marks, map
  * flags) are C enums in the headers; DWARF carries enumerators, so the
@@ -111,29 +112,12 @@ const void *const gort_debuginfo[] = { &gort_debuginfo_types };
 /* ------------------------------------------------------------------ */
 /* .debug_gdb_scripts: the auto-load entry (see the top of the file). */
 
-#ifndef GORT_GDB_DIRS
-#error "GORT_GDB_DIRS (where gort-gdb.py may be, colon-separated) comes from the Makefile"
+#ifndef GORT_GDB_SCRIPT
+#error "GORT_GDB_SCRIPT (the absolute path of gort-gdb.py) comes from the Makefile"
 #endif
-
-/* The Python below goes into an assembler string: no double quotes and no
- * backslashes in it, one .ascii per line.  It must never raise: gdb would
- * print a traceback at every program load. */
-#define GORT_PY(line) ".ascii \"" line "\\n\"\n"
 
 __asm__(
     ".pushsection \".debug_gdb_scripts\", \"MS\",@progbits,1\n"
-    ".byte 4\n"                                 /* inline Python script */
-    GORT_PY("gort-gdb-autoload")                /* its name: no spaces */
-    GORT_PY("import os, sys")
-    GORT_PY("if 'gort' not in sys.modules:")
-    GORT_PY("    _gort_dirs = '" GORT_GDB_DIRS "'.split(':')")
-    GORT_PY("    _gort_found = [d for d in _gort_dirs if os.path.isfile(os.path.join(d, 'gort-gdb.py'))]")
-    GORT_PY("    if _gort_found:")
-    GORT_PY("        try:")
-    GORT_PY("            gdb.execute('source ' + os.path.join(_gort_found[0], 'gort-gdb.py'))")
-    GORT_PY("        except Exception as _gort_e:")
-    GORT_PY("            gdb.write('gort: loading the extension failed: %s' % _gort_e + chr(10), gdb.STDERR)")
-    GORT_PY("    else:")
-    GORT_PY("        gdb.write('gort: gort-gdb.py not found in ' + ', '.join(_gort_dirs) + '; source it by hand' + chr(10), gdb.STDERR)")
-    ".byte 0\n"
+    ".byte 1\n"                                 /* a Python script file */
+    ".asciz \"" GORT_GDB_SCRIPT "\"\n"
     ".popsection\n");

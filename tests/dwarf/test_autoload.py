@@ -19,8 +19,9 @@ HAS_CMD = "python gdb.execute('help info goroutines', to_string=True); print('GO
 def gdb(binary, *cmds, safe=True, pre=()):
     argv = ["gdb", "-nx", "-batch"]
     if safe:
-        argv += ["-iex", "add-auto-load-safe-path " + safe if isinstance(safe, str)
-                 else "add-auto-load-safe-path " + binary]
+        # The entry names gort-gdb.py by its path: the script's place (the
+        # tree, or the install prefix) is what must be safe.
+        argv += ["-iex", "add-auto-load-safe-path " + (safe if isinstance(safe, str) else ROOT)]
     for c in pre:
         argv += ["-iex", c]
     for c in cmds:
@@ -30,22 +31,21 @@ def gdb(binary, *cmds, safe=True, pre=()):
     return r.stdout + r.stderr
 
 
-def loaded(out):
-    rows = [l.split() for l in out.splitlines() if "gort-gdb-autoload" in l]
-    return rows == [["Yes", "gort-gdb-autoload"]]
+def loaded(out, script=os.path.join(ROOT, "gdbplugin", "gort-gdb.py")):
+    rows = [l.split() for l in out.splitlines() if "gort-gdb.py" in l and "source" not in l]
+    return rows == [["Yes", script]]
 
 
 def test_entry_in_binary():
     out = subprocess.run(["readelf", "-p", ".debug_gdb_scripts", HELLO],
                          capture_output=True, text=True, check=True).stdout
-    assert "gort-gdb-autoload" in out
-    assert os.path.join(ROOT, "gdbplugin") in out
+    assert os.path.join(ROOT, "gdbplugin", "gort-gdb.py") in out
 
 
 @pytest.mark.parametrize("binary", sample_binaries() + [os.path.join(PROGS, "nomain")],
                          ids=os.path.basename)
 def test_loaded_in_build_tree(binary):
-    out = gdb(binary, "info auto-load python-scripts", PROBE, HAS_CMD)
+    out = gdb(binary, "info auto-load python-scripts", PROBE, HAS_CMD, safe=ROOT)
     assert loaded(out), out
     assert "GORT-PKG ['%s']" % os.path.join(ROOT, "gdbplugin", "gort") in out, out
     assert "GORT-CMD ok" in out, out
@@ -63,7 +63,7 @@ def test_loading_twice_is_harmless():
     reloaded (the entry runs again): no error, the commands still there."""
     src = os.path.join(ROOT, "gdbplugin", "gort-gdb.py")
     out = gdb(HELLO, "source " + src, "file " + HELLO, "info auto-load python-scripts",
-              PROBE, HAS_CMD)
+              PROBE, HAS_CMD, safe=ROOT)
     assert loaded(out), out
     assert "GORT-CMD ok" in out
     assert "Error" not in out and "Traceback" not in out and "gort:" not in out, out
@@ -89,7 +89,8 @@ def installed(tmp_path_factory):
         argv.append("BUILD=" + BUILD)
     r = subprocess.run(argv, capture_output=True, text=True, timeout=600, env=_make_env())
     assert r.returncode == 0, r.stdout[-2000:] + r.stderr[-2000:]
-    exe = os.path.join(prefix, "prog")
+    # The program lives outside the prefix, as a user's would.
+    exe = os.path.join(str(tmp_path_factory.mktemp("userprog")), "prog")
     subprocess.run(["gcc", "-g", "-O0", "-I", os.path.join(prefix, "include"),
                     os.path.join(ROOT, "tests", "dwarf", "progs", "nomain.c"),
                     os.path.join(prefix, "lib", "libgort.a"), "-lpthread", "-lm",
@@ -107,8 +108,9 @@ def test_install_layout(installed):
 
 def test_loaded_after_install(installed):
     prefix, exe = installed
-    out = gdb(exe, "info auto-load python-scripts", PROBE, HAS_CMD)
-    assert loaded(out), out
+    # The one setting README.md asks for: the prefix in the safe path.
+    out = gdb(exe, "info auto-load python-scripts", PROBE, HAS_CMD, safe=prefix)
+    assert loaded(out, os.path.join(prefix, "share", "gort", "gort-gdb.py")), out
     # The installed copy, not the build tree's.
     assert "GORT-PKG ['%s']" % os.path.join(prefix, "share", "gort", "gort") in out, out
     assert "GORT-CMD ok" in out

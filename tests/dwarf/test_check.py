@@ -70,7 +70,7 @@ def test_contract_types_in_readelf(name):
             assert a in names, a
     scripts = subprocess.run(["readelf", "-p", ".debug_gdb_scripts", binary],
                              capture_output=True, text=True).stdout
-    assert "gort-gdb-autoload" in scripts
+    assert "gdbplugin/gort-gdb.py" in scripts
 
 
 def test_bare_program_lacks_only_the_scheduler_globals():
