@@ -29,6 +29,7 @@ bool   gort_stackalloc(struct m *mp, struct gstack *st, uintptr_t *guard);
 void   gort_stackfree(struct m *mp, struct gstack *st);
 
 /* timer.c */
+int64_t gort_nanotime_coarse(void);    /* gort_nanotime() at the last tick (ms resolution) */
 int64_t gort_timer_next(void);         /* earliest deadline, or -1 when none */
 void    gort_timer_run(int64_t now);   /* run every due timer (on g0) */
 int32_t gort_timer_count(void);

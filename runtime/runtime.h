@@ -85,7 +85,9 @@ struct g {
     int64_t        goid;
     _Atomic uint32_t atomicstatus; /* enum gstatus */
     uint32_t       waitreason;   /* enum waitreason, valid while Gwaiting */
-    int64_t        waitsince;    /* gort_nanotime() when parked */
+    int64_t        waitsince;    /* gort_nanotime() when parked, at tick
+                                    resolution (CLOCK_MONOTONIC_COARSE:
+                                    up to 1-10 ms early, never late) */
     struct sudog  *waiting;      /* sudogs this g is parked on, linked by waitlink */
     void          *waitobj;      /* what is waited on when no sudog says it (mutex, waitgroup) */
     struct m      *m;            /* the m running it, when Grunning */
