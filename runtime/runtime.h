@@ -139,6 +139,7 @@ struct m {
     int32_t        gfreecnt;
     uint32_t       schedtick;    /* switches done: every 61st looks at the global queue */
     int32_t        action;       /* what g0 does for the g that just switched away */
+    struct g      *handoffg;     /* switched away directly to curg: action still to do */
     bool         (*waitunlockf)(struct g *gp, void *arg);
     void          *waitarg;
     uintptr_t      g0lo, g0hi;   /* bounds of the thread's own stack (g0) */
