@@ -1,7 +1,8 @@
 # The gdb extension (gdbplugin/): installed under $(PREFIX)/share/gort, where
 # the installed libgort's .debug_gdb_scripts entry looks for it (see
-# runtime/debuginfo.c).  contract.def goes with the package: the extension
-# refuses to read a field the contract does not list.
+# runtime/debuginfo.c).  contract.def goes with the package (the extension
+# refuses to read a field the contract does not list), and so does gort.h
+# (constants.py reads GORT_CLOSURE_MAGIC, the one #define it needs).
 #
 # check-gdb drives `gdb -batch -nx` on programs built here (tests/gdb/progs/,
 # each linked like a sample) and on the samples: live, from gcore cores and
@@ -27,4 +28,5 @@ install-gdbplugin:
 	install -m 644 gdbplugin/gort-gdb.py $(DESTDIR)$(PREFIX)/share/gort/gort-gdb.py
 	install -m 644 $(wildcard gdbplugin/gort/*.py) $(DESTDIR)$(PREFIX)/share/gort/gort/
 	install -m 644 dwarf/contract.def $(DESTDIR)$(PREFIX)/share/gort/gort/contract.def
+	install -m 644 runtime/gort.h $(DESTDIR)$(PREFIX)/share/gort/gort/gort.h
 INSTALL_TARGETS += install-gdbplugin

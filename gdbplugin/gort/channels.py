@@ -193,6 +193,11 @@ def _sudog_chans(gs, dead):
     return chans, nilwait
 
 
+# Scanning frames unwinds every goroutine through gdb (milliseconds each):
+# beyond this many goroutines only the wait queues are used.
+FRAME_SCAN_LIMIT = 2000
+
+
 def _frame_chans(found, locals_only=False):
     """Add channels named by `struct hchan *` variables visible in the
     current thread's frames (and their files' globals unless locals_only)."""
@@ -244,9 +249,15 @@ def chans_text():
     from . import unwind
     saved = unwind.save()
     thr = gdb.selected_thread()
+    note = None
     try:
         _frame_chans(found)
-        for gp in L.live():
+        live = list(L.live())
+        if len(live) > FRAME_SCAN_LIMIT:
+            note = ("(%d goroutines: their frames were not scanned for channels "
+                    "nobody waits on; limit %d)" % (len(live), FRAME_SCAN_LIMIT))
+            live = []
+        for gp in live:
             if gp.error or L.running(gp) is not None or not gp.pc:
                 continue
             unwind.select(gp.goid, gp.sp, gp.pc, gp.bp)
@@ -274,4 +285,6 @@ def chans_text():
         lines.append(text)
     for goid, words in nilwait:
         lines.append("nil channel: goroutine %d [%s]" % (goid, words))
+    if note:
+        lines.append(note)
     return "\n".join(lines) if lines else "No channel has waiters or buffered data."

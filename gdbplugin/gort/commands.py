@@ -30,6 +30,9 @@ class Command(gdb.Command):
         if self.needs_runtime and not layout.has_runtime():
             raise gdb.GdbError("gort: this program does not use the gort runtime "
                                "(no struct g / gort_allgs in its debug info)")
+        if self.needs_runtime and gdb.selected_inferior().pid == 0:
+            raise gdb.GdbError("gort: the program is not running (run it, attach, "
+                               "or open a core file)")
         try:
             self.run(arg, from_tty)
         except gdb.GdbError:

@@ -463,12 +463,13 @@ def info_goroutines(args):
     if opts["g"]:
         out.extend(_grouped(L, rows, opts))
     else:
+        width = len(str(max((gp.goid for _, gp, _ in rows if not gp.error), default=1)))
         for st, gp, reason in rows:
-            out.append(_row(L, st, gp, reason, opts))
+            out.append(_row(L, st, gp, reason, opts, width))
     gdb.write("\n".join(out) + ("\n" if out else "No goroutines.\n"))
 
 
-def _row(L, st, gp, reason, opts):
+def _row(L, st, gp, reason, opts, width=1):
     if gp.error:
         return "  ? %s" % marker(gp.error)
     running = L.running(gp)
@@ -479,7 +480,7 @@ def _row(L, st, gp, reason, opts):
     else:
         sym = user_frame(stack_of(gp, running, 16 if running is None else 32))
         where = sym.text() if sym else "?"
-    text = "%s %d %s" % (mark, gp.goid, st)
+    text = "%s %*d %s" % (mark, width, gp.goid, st)
     if reason:
         text += " " + reason
     text += "  " + where

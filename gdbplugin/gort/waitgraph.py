@@ -60,8 +60,11 @@ def _reach(L):
     reach = {}
     saved = unwind.save()
     thr = gdb.selected_thread()
+    live = list(L.live())
+    if len(live) > channels.FRAME_SCAN_LIMIT:
+        return None
     try:
-        for gp in L.live():
+        for gp in live:
             if gp.error or not gp.pc or L.running(gp) is not None:
                 continue
             unwind.select(gp.goid, gp.sp, gp.pc, gp.bp)
@@ -89,6 +92,8 @@ def text():
     live = [g for g in L.live() if not g.error]
     parked = {g.goid: g for g in live if g.status == W}
     reach = _reach(L)
+    scanned = reach is not None
+    reach = reach or {}
     waiters_of = {}
     for gp in parked.values():
         for kind, a in _waits(gp):
@@ -96,6 +101,7 @@ def text():
                 waiters_of.setdefault(a, set()).add(gp.goid)
     edges = {}
     lines = []
+    descs = {}
     for goid in sorted(parked):
         gp = parked[goid]
         words = reasons.get(gp.reason, "?")
@@ -112,10 +118,13 @@ def text():
                 lines.append("%s: <corrupt: sudog %#x unreadable>" % head)
                 continue
             if kind == "chan":
-                try:
-                    desc = channels.ChanInfo(a).summary().split(", waiting")[0]
-                except Corrupt as e:
-                    desc = "<corrupt: %s>" % e
+                desc = descs.get(a)
+                if desc is None:      # once per channel: its queues may hold everyone
+                    try:
+                        desc = channels.ChanInfo(a).summary().split(", waiting")[0]
+                    except Corrupt as e:
+                        desc = "<corrupt: %s>" % e
+                    descs[a] = desc
                 who = sorted(reach.get(a, set()) - waiters_of.get(a, set()))
                 targets.update(who)
                 if who:
@@ -146,6 +155,8 @@ def text():
             else:
                 lines.append("%s on %#x" % (head, a))
         edges[goid] = targets
+    if not scanned:
+        lines.append("(too many goroutines to scan their frames: channel edges unknown)")
     cycles = _cycles(edges, parked)
     for cyc in cycles:
         lines.append("deadlock cycle: " + " -> ".join("goroutine %d" % g for g in cyc + [cyc[0]]))

@@ -43,7 +43,9 @@ def built(rel):
 
 def gdb_argv(binary, core=None, pre=()):
     argv = ["gdb", "-batch", "-nx",
-            "-iex", "set auto-load safe-path %s" % os.path.dirname(binary),
+            # the binary (inline loader) and the script its file entry names
+            "-iex", "set auto-load safe-path %s:%s" % (os.path.dirname(binary),
+                                                      os.path.join(TOP, "gdbplugin")),
             "-iex", "set pagination off", "-iex", "set width 0",
             "-iex", "set confirm off"]
     for c in pre:

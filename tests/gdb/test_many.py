@@ -17,7 +17,8 @@ from conftest import abort_core, built, copy_prog, goroutine_lines, no_python_er
 N = 10000
 TIMER = r"""python
 import gdb, time
-for _c in ("info goroutines", "info goroutines -g", "goroutine all bt"):
+for _c in ("info goroutines", "info goroutines -g", "goroutine all bt", "gort chans",
+           "gort waitgraph"):
     _t = time.time()
     _o = gdb.execute(_c, to_string=True)
     print("TIMED %s|%.2f|%d" % (_c, time.time() - _t, _o.count("\n")))
@@ -97,3 +98,15 @@ def test_program_without_gort(tmp_path):
     assert out.count("does not use the gort runtime") == 3, out
     assert "$1 = {x = 7}" in out
     assert "$len: struct g is not a map" in out
+
+
+def test_chans_and_waitgraph_stay_bounded(result):
+    text, times, outs, mode = result
+    chans = outs["gort chans"]
+    assert re.search(r"chan int64_t, len 0, cap 0, waiting to receive: goroutines 2 3 4 ", chans)
+    assert "were not scanned" in chans
+    wg = outs["gort waitgraph"]
+    assert len(re.findall(r"^goroutine \d+ \[chan receive\] on chan ", wg, re.M)) == N
+    assert "too many goroutines to scan" in wg
+    print("\n%s: gort chans %.2f s, gort waitgraph %.2f s" % (mode, times["gort chans"],
+                                                          times["gort waitgraph"]))

@@ -196,7 +196,9 @@ def test_frame_commands_inside_goroutine(out):
     assert "recv_worker (gdbstory.c" in out["info frame"] or \
         "in recv_worker" in out["info frame"], out["info frame"]
     assert "wait_for_value (c=" in out["down"]
-    assert re.search(r"^#3 .*wait_for_value", out["frame 3"], re.M), out["frame 3"]
+    # frame K selects the K'th frame of the goroutine's backtrace
+    k3 = re.search(r"^#3 .* in (\w+) \(", out["bt"], re.M).group(1)
+    assert re.search(r"^#3 .* in %s \(" % k3, out["frame 3"], re.M), out["frame 3"]
 
 
 def test_deselect(out):
