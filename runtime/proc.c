@@ -57,7 +57,10 @@
  * on its own futex word (m->parked), with a timeout when a timer is
  * pending: no core ever spins on an empty system.  A producer (goready,
  * gort_go) wakes one idle m when no m is already "spinning" (out of work
- * and looking for some).  The lost-wakeup race (an m decides to sleep while
+ * and looking for some).  A spinning m that finds nothing naps once
+ * (RUNNEXT_WAIT_NS, stretched by the kernel's timer slack) before it goes
+ * idle, as Go's does: a producer readying goroutines back to back then
+ * finds a spinner and pays no futex wake-up each time.  The lost-wakeup race (an m decides to sleep while
  * a producer decides nobody needs waking) is closed Dekker-style: the
  * producer publishes the g, fences, then reads npidle/nmspinning; the m
  * publishes npidle/nmspinning, fences, then re-reads every run queue.
@@ -86,6 +89,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/syscall.h>
+#include <time.h>
 #include <unistd.h>
 
 #if defined(__SANITIZE_ADDRESS__)
@@ -132,6 +136,7 @@ enum {
     GLOBAL_TICK = 61,             /* Go's number: prime, so no lockstep */
     TIMER_TICK  = 16,             /* switches between timer checks while busy */
     SPAWN_BACKLOG = 4096,         /* queued goroutines before a spawner yields */
+    RUNNEXT_WAIT_NS = 3000,       /* Go's usleep(3) of a spinning m (see spin_for_work) */
 };
 
 /* What g0 does for the goroutine that just switched to it. */
@@ -530,6 +535,41 @@ static _Noreturn void stop_forever(struct m *mp)
         gort_futex_wait(&never, 0, -1);
 }
 
+/* Is there work for mp in another m's ring, the global queue or a due
+ * timer?  (Not another m's runnext: that one is about to run where it is.) */
+static bool work_elsewhere(struct m *mp)
+{
+    if (atomic_load_explicit(&stopped, memory_order_relaxed) ||
+        atomic_load_explicit(&sched.runqsize, memory_order_relaxed) > 0)
+        return true;
+    for (int32_t j = 0; j < gort_nprocs; j++) {
+        struct m *victim = allms[j];
+        if (victim != mp &&
+            atomic_load_explicit(&victim->runqhead, memory_order_relaxed) !=
+            atomic_load_explicit(&victim->runqtail, memory_order_relaxed))
+            return true;
+    }
+    int64_t when = gort_timer_next();
+    return when >= 0 && when <= gort_nanotime();
+}
+
+/* A spinning m that found nothing naps once before it goes idle, still
+ * counted in nmspinning (Go's spinning m does the same: usleep(3) before
+ * it takes another m's runnext).  The nap is a system call, not a busy
+ * loop, and the kernel's timer slack (50 us) stretches it; meanwhile a
+ * producer's goready sees a spinning m and pays no futex wake-up.  With two
+ * m's a channel ping-pong otherwise wakes the idle m on most messages, and
+ * the m finds nothing (the partner is in the producer's runnext and runs
+ * there next).  True: go look again. */
+static bool spin_for_work(struct m *mp)
+{
+    if (work_elsewhere(mp))
+        return true;
+    struct timespec ts = { 0, RUNNEXT_WAIT_NS };
+    nanosleep(&ts, NULL);
+    return work_elsewhere(mp);
+}
+
 static struct g *findrunnable(struct m *mp)
 {
     struct g *gp;
@@ -583,6 +623,9 @@ top:
             }
         }
     }
+
+    if (gort_nprocs > 1 && mp->spinning && spin_for_work(mp))
+        goto top;
 
     /* Nothing: go idle. */
     lock(&sched.lock);
