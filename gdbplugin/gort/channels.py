@@ -39,8 +39,14 @@ def _u(data, s, name):
     return int.from_bytes(data[off:off + s.fsize(name)], "little")
 
 
-def waiters(q_addr):
-    """[(goid or None, is_select, note)] of the waitq at q_addr."""
+# A queue may hold every goroutine; a channel argument is printed in every
+# frame of every backtrace, so only this many waiters are named.
+MAX_NAMED_WAITERS = 20
+
+
+def waiters(q_addr, limit=MAX_NAMED_WAITERS):
+    """[(goid or None, is_select, note)] of the waitq at q_addr, at most
+    limit of them (then a "..." note)."""
     ss = layout.struct("sudog")
     first = MEM.word(q_addr + layout.off("waitq", "first"))
     out = []
@@ -50,6 +56,9 @@ def waiters(q_addr):
     while s:
         if s in seen:
             out.append((None, False, "<corrupt: wait queue loops at %#x>" % s))
+            break
+        if limit is not None and len(out) >= limit:
+            out.append((None, False, "..."))
             break
         seen.add(s)
         budget -= 1
