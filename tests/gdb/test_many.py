@@ -103,7 +103,14 @@ def test_program_without_gort(tmp_path):
 def test_chans_and_waitgraph_stay_bounded(result):
     text, times, outs, mode = result
     chans = outs["gort chans"]
-    assert re.search(r"chan int64_t, len 0, cap 0, waiting to receive: goroutines 2 3 4 ", chans)
+    # The waiters are named, at most 20 of them, then "...".  Which come
+    # first depends on the order they parked in, which the scheduler does
+    # not fix (with 10,000 of them, a later batch may queue first).
+    m = re.search(r"chan int64_t, len 0, cap 0, waiting to receive: goroutines ([\d ]+?) ?\.\.\.", chans)
+    assert m, chans
+    ids = [int(i) for i in m.group(1).split()]
+    assert 1 <= len(ids) <= 20 and len(set(ids)) == len(ids), chans
+    assert all(2 <= i <= N + 1 for i in ids), chans
     assert "were not scanned" in chans
     wg = outs["gort waitgraph"]
     assert len(re.findall(r"^goroutine \d+ \[chan receive\] on chan ", wg, re.M)) == N
