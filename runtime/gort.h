@@ -160,6 +160,12 @@ const char *gort_type_name(const struct rtype *t);
 /* Hash and equality of plain data (the bytes of the value). */
 uintptr_t gort_memhash(const struct rtype *t, const void *p, uintptr_t seed);
 bool      gort_memequal(const struct rtype *t, const void *a, const void *b);
+/* Hash and equality of floats, as Go's: +0 == -0 (and they hash alike),
+ * NaN != NaN (and each NaN hashes at random). */
+uintptr_t gort_f32hash(const struct rtype *t, const void *p, uintptr_t seed);
+bool      gort_f32equal(const struct rtype *t, const void *a, const void *b);
+uintptr_t gort_f64hash(const struct rtype *t, const void *p, uintptr_t seed);
+bool      gort_f64equal(const struct rtype *t, const void *a, const void *b);
 
 /* Kind of a C type, at compile time. */
 #define GORT__KIND_OF(ctype) _Generic(*(ctype *)0,                         \
@@ -180,12 +186,42 @@ bool      gort_memequal(const struct rtype *t, const void *a, const void *b);
 
 #define GORT_METHOD(name, fn) { (name), (void (*)(void))(fn) }
 
+/* Hash and equality of a C type, at compile time: Go's float semantics for
+ * float and double, the bytes of the value for everything else. */
+#define GORT__HASH_OF(ctype) _Generic(*(ctype *)0,                         \
+    float: gort_f32hash, double: gort_f64hash, default: gort_memhash)
+#define GORT__EQUAL_OF(ctype) _Generic(*(ctype *)0,                        \
+    float: gort_f32equal, double: gort_f64equal, default: gort_memequal)
+
 /* GORT_DEFINE_TYPE(var, ctype, GORT_METHOD("Name", fn)...) defines
- * `const struct rtype var` describing ctype as plain data.  Use it at file
- * scope, without a storage class (var has external linkage).  Hash and
- * equality cover every byte, padding included: zero a padded struct with
- * memset before filling it if it is compared or used as a map key. */
+ * `const struct rtype var` describing ctype.  Use it at file scope,
+ * without a storage class (var has external linkage).  A float or double
+ * hashes and compares as in Go (+0 == -0, NaN != NaN); anything else is
+ * plain data: hash and equality cover every byte, padding included (zero a
+ * padded struct with memset before filling it if it is compared or used
+ * as a map key).  So a struct with float members compares bytewise (+0 and
+ * -0 differ, a NaN equals itself): a macro cannot see a struct's members.
+ * Give such a type its own hash and equality with GORT_DEFINE_TYPE_ALG. */
 #define GORT_DEFINE_TYPE(var, ctype, ...)                                   \
+    GORT_DEFINE_TYPE_ALG(var, ctype, GORT__HASH_OF(ctype), GORT__EQUAL_OF(ctype), \
+                         __VA_ARGS__)
+
+/* GORT_DEFINE_TYPE with the hash and equality functions given
+ * (gort_hashfn, gort_equalfn): for a type whose equality is not that of
+ * its bytes, e.g. a struct with a double member compared as a double.
+ * Equal values must hash alike; hash each member with its own type's
+ * descriptor (gort_memhash reads t->size bytes):
+ *     struct pt { double x; int64_t id; };
+ *     static uintptr_t pt_hash(const struct rtype *t, const void *p, uintptr_t seed)
+ *     {
+ *         const struct pt *v = p;
+ *         (void)t;
+ *         seed = gort_type_int64.hash(&gort_type_int64, &v->id, seed);
+ *         return gort_type_float64.hash(&gort_type_float64, &v->x, seed);
+ *     }
+ * A map keyed by such a type treats the key as Go treats a struct with a
+ * float member: an update rewrites the stored key (m[-0] = v leaves -0). */
+#define GORT_DEFINE_TYPE_ALG(var, ctype, hashfn, equalfn, ...)              \
     static struct gort_method gort__methods_##var[] = {                     \
         { 0, 0 }, __VA_ARGS__ };                                            \
     static struct gort_typeonce gort__once_##var;                           \
@@ -194,8 +230,8 @@ bool      gort_memequal(const struct rtype *t, const void *a, const void *b);
         .align = _Alignof(ctype),                                           \
         .kind = GORT__KIND_OF(ctype),                                       \
         .nmethods = sizeof(gort__methods_##var) / sizeof(struct gort_method) - 1, \
-        .hash = gort_memhash,                                               \
-        .equal = gort_memequal,                                             \
+        .hash = (hashfn),                                                   \
+        .equal = (equalfn),                                                 \
         .name = #ctype,                                                     \
         .methods = gort__methods_##var + 1,                                 \
         .once = &gort__once_##var,                                          \
@@ -250,8 +286,11 @@ void  *gort_map_set(struct hmap *m, const void *key, const void *elem);
 bool   gort_map_delete(struct hmap *m, const void *key);       /* false if absent */
 size_t gort_map_len(const struct hmap *m);
 
-/* Iterator state, kept on the caller's stack (Go's hiter).  Fields are
- * private to map.c. */
+/* Iterator state, kept on the caller's stack: Go's hiter, under the name
+ * API.md gives it.  struct gort_map_iter is what programs declare
+ * (`struct gort_map_iter it;` or `gort_map_iter it;`); it only wraps
+ * struct hiter, so a debugger finds Go's hiter by its Go name.  Fields
+ * are private to map.c. */
 struct hiter {
     void        *key;
     void        *elem;
@@ -268,7 +307,10 @@ struct hiter {
     uint8_t      i;
     uint32_t     reserved;
 };
-typedef struct hiter gort_map_iter;
+struct gort_map_iter {
+    struct hiter hiter;
+};
+typedef struct gort_map_iter gort_map_iter;
 void   gort_map_iter_init(gort_map_iter *it, struct hmap *m);
 bool   gort_map_next(gort_map_iter *it, void **key, void **elem);
 
@@ -287,15 +329,19 @@ bool   gort_map_next(gort_map_iter *it, void **key, void **elem);
  *     bool name_delete(struct hmap *m, K key);
  *     bool name_next(gort_map_iter *it, K **key, V **elem);
  * ktype and vtype are the descriptors (gort_type_int64, or one made with
- * GORT_DEFINE_TYPE).  K and V must each be at most 128 bytes (larger ones
+ * GORT_DEFINE_TYPE); name_new is fatal when sizeof(K) or sizeof(V) is not
+ * the size its descriptor gives.  K and V must each be at most 128 bytes (larger ones
  * are stored out of line, so the bucket would not hold them).
  * ------------------------------------------------------------------- */
 
 /* gort_map_new that records the C name and size of the map's bucket
- * struct (bucketsize 0: unchecked); fatal if they disagree with the
- * runtime's layout. */
-struct hmap *gort__map_new_named(const struct rtype *key, const struct rtype *elem,
-                                 size_t hint, const char *bucketname, size_t bucketsize);
+ * struct, and checks sizeof(K) and sizeof(V) against the descriptors
+ * (each size 0: unchecked); fatal, naming call, if they disagree with the
+ * descriptors or the runtime's layout. */
+struct hmap *gort__map_new_named(const char *call, const struct rtype *key,
+                                 const struct rtype *elem, size_t hint,
+                                 const char *bucketname, size_t bucketsize,
+                                 size_t ksize, size_t vsize);
 
 #define GORT__ALIGNUP(x, a) (((x) + (a) - 1) / (a) * (a))
 #define GORT_MAP_DECLARE(name, K, V, ktype, vtype)                          \
@@ -313,9 +359,10 @@ struct hmap *gort__map_new_named(const struct rtype *key, const struct rtype *el
     __attribute__((used, unused)) static struct name##_bucket *const        \
         gort__bucketanchor_##name = 0;                                      \
     static inline struct hmap *name##_new(size_t hint) {                    \
-        return gort__map_new_named(&(ktype), &(vtype), hint,                \
+        return gort__map_new_named(#name "_new", &(ktype), &(vtype), hint,  \
                                    "struct " #name "_bucket",               \
-                                   sizeof(struct name##_bucket));           \
+                                   sizeof(struct name##_bucket),            \
+                                   sizeof(K), sizeof(V));                   \
     }                                                                       \
     static inline V *name##_get(struct hmap *m, K key) {                    \
         return (V *)gort_map_get(m, &key);                                  \

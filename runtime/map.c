@@ -134,10 +134,21 @@ static void maketype(struct maptype *t, const struct rtype *key, const struct rt
     if (ea > maxa)
         maxa = ea;
     t->bucketsize = (uint32_t)alignup(t->overflowoff + sizeof(void *), maxa);
+    /* Go decides both from the key type's contents; a descriptor shows
+     * only its equality function.  Bytewise equality is reflexive and
+     * needs no key update.  Any other equality may call different bytes
+     * equal (+0 and -0, two strings' memory), so an update rewrites the
+     * key; and only strequal is known to be reflexive: floats are not
+     * (NaN), and a custom one (a struct with a double member) may not be,
+     * which costs the generic path one k == k test per evacuated or
+     * iterated entry. */
     uint8_t kind = key->kind;
-    t->reflexivekey = !(kind == GORT_KIND_FLOAT32 || kind == GORT_KIND_FLOAT64 ||
+    bool bytewise = key->equal == gort_memequal || key->equal == gort_equal32 ||
+                    key->equal == gort_equal64;
+    t->reflexivekey = (bytewise || key->equal == gort_strequal) &&
+                      !(kind == GORT_KIND_FLOAT32 || kind == GORT_KIND_FLOAT64 ||
                         kind == GORT_KIND_INTERFACE);
-    t->needkeyupdate = !t->reflexivekey || kind == GORT_KIND_STRING;
+    t->needkeyupdate = !bytewise || !t->reflexivekey;
     t->keykind = mapKeyGeneric;
     if (!t->indirectkey && t->reflexivekey) {
         if (key->equal == gort_strequal && key->size == sizeof(gort_string))
@@ -209,16 +220,30 @@ static void freearray(size_t bytes, void *p)
         munmap(p, (bytes + 4095) & ~(size_t)4095);
 }
 
-struct hmap *gort__map_new_named(const struct rtype *key, const struct rtype *elem,
-                                 size_t hint, const char *bucketname, size_t bucketsize)
+struct hmap *gort__map_new_named(const char *call, const struct rtype *key,
+                                 const struct rtype *elem, size_t hint,
+                                 const char *bucketname, size_t bucketsize,
+                                 size_t ksize, size_t vsize)
 {
+    if (!call)
+        call = "gort_map_new";
     if (!key || !elem)
-        gort_badcall("gort_map_new", "NULL %s type", key ? "elem" : "key");
+        gort_fatal("%s: NULL %s type", call, key ? "elem" : "key");
     if (!key->hash || !key->equal)
-        gort_badcall("gort_map_new", "key type %s is not comparable (no hash/equal)",
-                     key->name ? key->name : "?");
+        gort_fatal("%s: key type %s is not comparable (no hash/equal)", call,
+                   key->name ? key->name : "?");
     if ((intptr_t)hint < 0)
-        gort_badcall("gort_map_new", "hint %zu too large", hint);
+        gort_fatal("%s: hint %zu too large", call, hint);
+    /* GORT_MAP_DECLARE's K and V against the descriptors: with the wrong
+     * descriptor the typed wrappers would copy the wrong number of bytes
+     * (a bucket-size check alone misses e.g. K = int64_t, V = int32_t
+     * given int32 and int64 descriptors). */
+    if (ksize && ksize != key->size)
+        gort_fatal("%s: key type K is %zu bytes, but its descriptor %s says %zu", call,
+                   ksize, key->name ? key->name : "?", (size_t)key->size);
+    if (vsize && vsize != elem->size)
+        gort_fatal("%s: value type V is %zu bytes, but its descriptor %s says %zu", call,
+                   vsize, elem->name ? elem->name : "?", (size_t)elem->size);
     struct hmap *h = gort_calloc(1, sizeof *h);
     maketype(&h->mtype, key, elem);
     h->mtype.bucketname = bucketname;
@@ -231,10 +256,10 @@ struct hmap *gort__map_new_named(const struct rtype *key, const struct rtype *el
     }
     if (bucketsize && (bucketsize != h->mtype.bucketsize || h->mtype.indirectkey ||
                        h->mtype.indirectelem))
-        gort_badcall("gort_map_new", "%s is %zu bytes, but %s -> %s buckets are %u",
-                     bucketname ? bucketname : "bucket", bucketsize,
-                     key->name ? key->name : "?", elem->name ? elem->name : "?",
-                     h->mtype.bucketsize);
+        gort_fatal("%s: %s is %zu bytes, but %s -> %s buckets are %u", call,
+                   bucketname ? bucketname : "bucket", bucketsize,
+                   key->name ? key->name : "?", elem->name ? elem->name : "?",
+                   h->mtype.bucketsize);
     h->type = &h->mtype;
     h->keysize = h->mtype.keysize;
     h->elemsize = h->mtype.elemsize;
@@ -256,7 +281,7 @@ struct hmap *gort__map_new_named(const struct rtype *key, const struct rtype *el
 
 struct hmap *gort_map_new(const struct rtype *key, const struct rtype *elem, size_t hint)
 {
-    return gort__map_new_named(key, elem, hint, NULL, 0);
+    return gort__map_new_named("gort_map_new", key, elem, hint, NULL, 0, 0, 0);
 }
 
 /* Free, or keep in the graveyard while an iterator may read it.  bytes is
@@ -547,10 +572,10 @@ void map_growwork(struct hmap *h, uintptr_t bucket)
 /* ------------------------------------------------------------------ */
 /* Lookup */
 
-void *map_lookup(struct hmap *h, const void *key, void **kout)
+/* The lookup, without the concurrent-write check: the iterator calls it
+ * after its own check, which names iteration (Go's mapaccessK). */
+static void *lookup(struct hmap *h, const void *key, void **kout)
 {
-    if (map_flags(h) & hashWriting)
-        gort_fatal("concurrent map read and map write");
     uintptr_t hash = map_hash(h, key);
     uintptr_t m = map_bucketmask(h->B);
     struct bmap *b = map_bucket(h, h->buckets, hash & m);
@@ -583,6 +608,13 @@ void *map_lookup(struct hmap *h, const void *key, void **kout)
         }
     }
     return NULL;
+}
+
+void *map_lookup(struct hmap *h, const void *key, void **kout)
+{
+    if (map_flags(h) & hashWriting)
+        gort_fatal("concurrent map read and map write");
+    return lookup(h, key, kout);
 }
 
 /* ------------------------------------------------------------------ */
@@ -746,10 +778,11 @@ enum { noCheck = ~(uintptr_t)0 };
 /* hiter.reserved: the iterator's part in hmap.liveiters. */
 enum { iterIdle = 0, iterLive = 1, iterDone = 2 };
 
-void gort_map_iter_init(gort_map_iter *it, struct hmap *h)
+void gort_map_iter_init(gort_map_iter *iter, struct hmap *h)
 {
-    if (!it)
+    if (!iter)
         gort_badcall("gort_map_iter_init", "NULL iterator");
+    struct hiter *it = &iter->hiter;
     memset(it, 0, sizeof *it);
     it->h = h;
     it->reserved = iterDone;
@@ -769,7 +802,7 @@ void gort_map_iter_init(gort_map_iter *it, struct hmap *h)
     __atomic_fetch_or(&h->flags, iterator | oldIterator, __ATOMIC_RELAXED);
 }
 
-static bool iterdone(gort_map_iter *it, void **key, void **elem)
+static bool iterdone(struct hiter *it, void **key, void **elem)
 {
     if (it->reserved == iterLive) {
         it->reserved = iterDone;
@@ -785,10 +818,11 @@ static bool iterdone(gort_map_iter *it, void **key, void **elem)
     return false;
 }
 
-bool gort_map_next(gort_map_iter *it, void **key, void **elem)
+bool gort_map_next(gort_map_iter *iter, void **key, void **elem)
 {
-    if (!it)
+    if (!iter)
         gort_badcall("gort_map_next", "NULL iterator");
+    struct hiter *it = &iter->hiter;
     if (it->reserved != iterLive)
         return iterdone(it, key, elem);
     struct hmap *h = it->h;
@@ -895,7 +929,7 @@ next:
             /* Moved since the iterator started: the current entry, if
              * the key still exists. */
             void *rk = NULL;
-            void *re = map_lookup(h, k, &rk);
+            void *re = lookup(h, k, &rk);
             if (!re)
                 continue;
             it->key = rk;

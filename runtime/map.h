@@ -95,8 +95,10 @@ struct maptype {
     uint32_t            bucketsize;
     uint8_t             indirectkey;
     uint8_t             indirectelem;
-    uint8_t             reflexivekey;  /* k == k for every key (false for floats: NaN) */
-    uint8_t             needkeyupdate; /* overwrite the key on update (+0/-0) */
+    uint8_t             reflexivekey;  /* k == k for every key (false for floats, NaN,
+                                          and for any custom equality: see maketype) */
+    uint8_t             needkeyupdate; /* overwrite the key on update (+0/-0): equality
+                                          is not bytewise */
     uint8_t             keykind;       /* enum map_keykind */
 };
 

@@ -143,47 +143,110 @@ Test(map, grow_with_nan)
     gort_map_free(m);
 }
 
-/* Go's TestGrowWithNegativeZero, with float64 keys: the four keys present
- * from the start come back once each while the map grows under the
- * iterator, and an update of the -0 key is seen with its value. */
+/* Go's TestGrowWithNegativeZero.  Go's key is struct { float64 x; int y }
+ * compared field by field; here the same struct with its own hash and
+ * equality (GORT_DEFINE_TYPE_ALG), so +0 and -0 are one key.  Four +0
+ * keys; at the first entry the iteration returns, 100 more keys force the
+ * map to grow under the iterator, then every original key is set through
+ * -0 with value | 16.  The map rewrites a key on update, so the first
+ * entry comes back as +0 without 16 and the three others as -0 with 16:
+ * key and value must agree, and each original key comes back once. */
+struct floatint { double x; int64_t y; };
+static uintptr_t floatint_hash(const struct rtype *t, const void *p, uintptr_t seed)
+{
+    const struct floatint *k = p;
+    (void)t;
+    seed = gort_type_int64.hash(&gort_type_int64, &k->y, seed);
+    return gort_type_float64.hash(&gort_type_float64, &k->x, seed);
+}
+static bool floatint_equal(const struct rtype *t, const void *a, const void *b)
+{
+    const struct floatint *x = a, *y = b;
+    (void)t;
+    return x->x == y->x && x->y == y->y;
+}
+GORT_DEFINE_TYPE_ALG(maptest_floatint, struct floatint, floatint_hash, floatint_equal);
+
 Test(map, grow_with_negative_zero)
 {
-    struct hmap *m = gort_map_new(&gort_type_float64, &gort_type_int64, 4);
-    double nz = copysign(0.0, -1.0);
-    int64_t vals[4] = { 1, 2, 4, 8 };
-    double keys[4] = { nz, 1.5, 2.5, 3.5 };
-    for (int i = 0; i < 4; i++)
-        gort_map_set(m, &keys[i], &vals[i]);
-    bool grow = true;
-    int cnts[4] = { 0 };
+    double negzero = copysign(0.0, -1.0);
+    struct hmap *m = gort_map_new(&maptest_floatint, &gort_type_int64, 4);
+    cr_assert_eq(m->B, 0, "hint 4: one bucket, so 100 inserts grow it several times");
+    for (int64_t y = 0; y < 4; y++) {
+        struct floatint k = { 0.0, y };
+        int64_t v = (int64_t)1 << y;
+        gort_map_set(m, &k, &v);
+    }
+    bool growflag = true;
     int64_t s = 0;
+    int cnt = 0, negcnt = 0, perkey[4] = { 0 };
     gort_map_iter it;
     gort_map_iter_init(&it, m);
-    void *k, *v;
-    while (gort_map_next(&it, &k, &v)) {
-        if (grow) {
-            for (int64_t i = 0; i < 10000; i++) {
-                double f = 100.0 + (double)i;
-                int64_t z = 0;
-                gort_map_set(m, &f, &z);
-            }
-            grow = false;
+    void *kp, *vp;
+    while (gort_map_next(&it, &kp, &vp)) {
+        const struct floatint *k = kp;
+        int64_t v = *(int64_t *)vp;
+        if (v == 0)
+            continue;   /* an entry added to grow the table */
+        cnt++;
+        cr_assert(k->y >= 0 && k->y < 4);
+        perkey[k->y]++;
+        if (signbit(k->x)) {
+            cr_assert(v & 16, "key/value not updated together 1 (key -0, value %ld)", (long)v);
+            negcnt++;
+            s |= v & 15;
+        } else {
+            cr_assert(!(v & 16), "key/value not updated together 2 (key +0, value %ld)", (long)v);
+            s |= v;
         }
-        double kk = *(double *)k;
-        if (kk >= 100.0)
-            continue;   /* added during the iteration: may or may not appear */
-        s += *(int64_t *)v;
-        int idx = kk == 0 ? 0 : (int)(kk - 0.5);
-        cnts[idx]++;
-        if (kk == 0) {
-            cr_assert(signbit(kk), "-0 key lost its sign");
-            cr_assert_eq(*(int64_t *)v, 1, "key and value not updated together");
+        if (growflag) {
+            uint8_t B0 = m->B;
+            for (int64_t i = 0; i < 100; i++) {
+                struct floatint g = { 3.0, i };
+                int64_t z = 0;
+                gort_map_set(m, &g, &z);
+            }
+            cr_assert_gt(m->B, B0, "the map did not grow under the iterator");
+            /* then change all the entries to negative zero */
+            for (int64_t y = 0; y < 4; y++) {
+                struct floatint k0 = { negzero, y };
+                int64_t v0 = ((int64_t)1 << y) | 16;
+                gort_map_set(m, &k0, &v0);
+            }
+            cr_assert_eq(gort_map_len(m), 104, "-0 made new keys instead of updating +0");
+            growflag = false;
         }
     }
-    for (int i = 0; i < 4; i++)
-        cr_assert_eq(cnts[i], 1, "key %g returned %d times", keys[i], cnts[i]);
-    cr_assert_eq(s, 15);
+    cr_assert_eq(s, 15, "entry missing: %ld", (long)s);
+    cr_assert_eq(cnt, 4, "wrong number of entries returned by iterator: %d", cnt);
+    cr_assert_eq(negcnt, 3, "update to negzero missed by iteration: %d", negcnt);
+    for (int y = 0; y < 4; y++)
+        cr_assert_eq(perkey[y], 1, "key y=%d returned %d times", y, perkey[y]);
     gort_map_check(m);
+    gort_map_free(m);
+}
+
+/* API.md spells the iterator `typedef struct gort_map_iter gort_map_iter;`:
+ * both spellings name one type, on the caller's stack. */
+Test(map, iter_struct_tag)
+{
+    _Static_assert(__builtin_types_compatible_p(struct gort_map_iter, gort_map_iter),
+                   "struct gort_map_iter and gort_map_iter are one type");
+    struct hmap *m = gort_map_new(&gort_type_int64, &gort_type_int64, 0);
+    for (int64_t i = 0; i < 50; i++)
+        set64(m, i, i * i);
+    struct gort_map_iter it;
+    gort_map_iter *alias = &it;
+    gort_map_iter_init(&it, m);
+    void *k, *v;
+    int64_t n = 0, sum = 0;
+    while (gort_map_next(alias, &k, &v)) {
+        cr_assert_eq(*(int64_t *)v, *(int64_t *)k * *(int64_t *)k);
+        sum += *(int64_t *)k;
+        n++;
+    }
+    cr_assert_eq(n, 50);
+    cr_assert_eq(sum, 49 * 50 / 2);
     gort_map_free(m);
 }
 
@@ -489,86 +552,257 @@ Test(map, typed_macro)
     gort_map_free(c);
 }
 
-/* Differential test: random operations against a model (an array indexed
- * by key number), gort_map_check after every step.  Rounds vary the key
- * kind (int64 fast path, string fast path, generic struct, indirect big
- * keys) and the key range (small ranges keep the map near a growth
- * boundary and churn deletions into same-size grows). */
+/* Differential test: millions of random operations against a model (an
+ * array indexed by key number), with the invariant checker.
+ *
+ * Rounds vary the key kind (int64 and uint32 fast paths, string fast path,
+ * a generic struct, indirect keys over 128 bytes, float64 with Go's
+ * semantics) and the key range (small ranges keep the map near a growth
+ * boundary and churn deletions into same-size grows; large ones grow it
+ * through many doublings).  Every value stored encodes its key's number
+ * in its low 24 bits, so whatever an iteration returns names the model
+ * entry it must match.
+ *
+ * float64 rounds follow Go: key 0 is stored as +0 or -0 at random and the
+ * stored key takes the sign of the last assignment (m[-0] = v rewrites the
+ * key); NaN keys (several bit patterns) are inserted now and then: each is
+ * a new entry that get and delete never find.
+ *
+ * Iterations run *while* the operations go on (a few gort_map_next calls
+ * between operations, started most often during a grow): every key present for the whole iteration
+ * must come back exactly once, anything returned must be present at that
+ * moment (a deleted key never comes back after its deletion) with its
+ * current value, and every NaN present at the start comes back once. */
 struct dkey { int64_t n; char pad[136]; };   /* > 128: indirect */
 GORT_DEFINE_TYPE(maptest_dkey, struct dkey);
 
-static char dstr[1500][16];
+enum {
+    dMaxRange = 50000,
+    dMaxNaN = 1 << 12,
+    dNaNBase = 1 << 20,            /* ids of NaN entries: dNaNBase + index */
+    dIdMask = (1 << 24) - 1,       /* a value's low bits: its key's id */
+    dKinds = 6,
+};
+static const int64_t dranges[] = { 9, 60, 400, 1500, 20000, dMaxRange };
 
-static void mkkey(int kind, int64_t n, void *out)
+/* Total operations: at least a million under ASan+UBSan, as the issue
+ * asks; TSan (no threads here, only slower) a quarter of that. */
+#if defined(__SANITIZE_THREAD__)
+#define DIFF_OPS 250000L
+#elif defined(GORT_SANITIZER)
+#define DIFF_OPS 1000000L
+#else
+#define DIFF_OPS 2000000L
+#endif
+
+static struct {
+    int kind;
+    int64_t range;
+    const struct rtype *kt;
+    struct hmap *m;
+    uint64_t r;                       /* xorshift state */
+    int64_t model[dMaxRange];         /* value of key n, when present[n] */
+    bool present[dMaxRange];
+    size_t count;                     /* non-NaN entries */
+    int64_t nanval[dMaxNaN];          /* value of NaN entry i (never deleted) */
+    uint32_t nnan;
+    bool zneg;                        /* key 0 is stored as -0 (float64) */
+    /* the iteration under way, if any */
+    bool iterating;
+    gort_map_iter it;
+    bool throughout[dMaxRange];       /* present at the start, not deleted since */
+    uint32_t seen[dMaxRange];
+    uint32_t nanseen[dMaxNaN];
+    uint32_t nnan0;                   /* NaN entries at the start */
+} D;
+
+static char dstr[dMaxRange][16];
+
+static uint64_t drnd(void)
+{
+    D.r ^= D.r << 13;
+    D.r ^= D.r >> 7;
+    D.r ^= D.r << 17;
+    return D.r;
+}
+
+static const struct rtype *const dktypes[dKinds] = {
+    &gort_type_int64, &gort_type_string, &maptest_key12, &maptest_dkey,
+    &gort_type_float64, &gort_type_uint32,
+};
+
+static double dfloat(int64_t n, bool neg0)
+{
+    if (n == 0)
+        return neg0 ? copysign(0.0, -1.0) : 0.0;
+    return (n & 1 ? -1.0 : 1.0) * ((double)n + 0.25);   /* distinct, never 0 */
+}
+
+static void mkkey(int kind, int64_t n, bool neg0, void *out)
 {
     switch (kind) {
     case 0: *(int64_t *)out = n * 0x9E3779B97F4A7C15ll; break;
     case 1: *(gort_string *)out = gort_string_from(dstr[n]); break;
     case 2: *(struct key12 *)out = (struct key12){ (int32_t)n, (int32_t)(n >> 3), 5 }; break;
-    default: memset(out, 0, sizeof(struct dkey)); ((struct dkey *)out)->n = n; break;
+    case 3: memset(out, 0, sizeof(struct dkey)); ((struct dkey *)out)->n = n; break;
+    case 4: *(double *)out = dfloat(n, neg0); break;
+    default: *(uint32_t *)out = (uint32_t)n * 2654435761u; break;
     }
+}
+
+typedef union { int64_t i; gort_string s; struct key12 g; struct dkey d; double f; uint32_t u; } dkeybuf;
+
+static int64_t dvalue(int64_t id) { return (int64_t)((drnd() << 24) | (uint64_t)id); }
+
+static double dnan(void)
+{
+    static const uint64_t pats[] = { 0x7ff8000000000000ull, 0xfff8000000000000ull,
+                                     0x7ff8000000000123ull, 0x7ff0000000000001ull,
+                                     0xffffffffffffffffull };
+    uint64_t b = pats[drnd() % 5];
+    double f;
+    memcpy(&f, &b, 8);
+    return f;
+}
+
+static void diter_start(void)
+{
+    D.iterating = true;
+    memcpy(D.throughout, D.present, (size_t)D.range * sizeof D.present[0]);
+    memset(D.seen, 0, (size_t)D.range * sizeof D.seen[0]);
+    memset(D.nanseen, 0, sizeof D.nanseen);
+    D.nnan0 = D.nnan;
+    struct gort_map_iter *it = &D.it;
+    gort_map_iter_init(it, D.m);
+}
+
+/* One step of the iteration under way; checks it when it ends. */
+static void diter_step(void)
+{
+    void *kp, *vp;
+    if (!gort_map_next(&D.it, &kp, &vp)) {
+        cr_assert_null(kp);
+        for (int64_t n = 0; n < D.range; n++)
+            if (D.throughout[n])
+                cr_assert_eq(D.seen[n], 1, "kind %d: key %ld present throughout the "
+                             "iteration, returned %u times", D.kind, (long)n, D.seen[n]);
+        for (uint32_t i = 0; i < D.nnan0; i++)
+            cr_assert_eq(D.nanseen[i], 1, "NaN entry %u returned %u times", i, D.nanseen[i]);
+        D.iterating = false;
+        return;
+    }
+    int64_t v = *(int64_t *)vp, id = v & dIdMask;
+    if (id >= dNaNBase) {
+        uint32_t i = (uint32_t)(id - dNaNBase);
+        cr_assert(D.kind == 4 && i < D.nnan, "bad NaN id %u", i);
+        cr_assert(isnan(*(double *)kp));
+        cr_assert_eq(D.nanval[i], v, "NaN entry %u: wrong value", i);
+        cr_assert_eq(D.nanseen[i]++, 0, "NaN entry %u returned twice", i);
+        return;
+    }
+    cr_assert(id < D.range, "kind %d: value %#lx names no key", D.kind, (unsigned long)v);
+    cr_assert(D.present[id], "kind %d: key %ld returned after its deletion", D.kind, (long)id);
+    cr_assert_eq(D.model[id], v, "kind %d: key %ld returned with a stale value", D.kind, (long)id);
+    dkeybuf want;
+    mkkey(D.kind, id, D.zneg, &want);
+    cr_assert(D.kt->equal(D.kt, kp, &want), "kind %d: key %ld returned with another key's "
+              "value", D.kind, (long)id);
+    if (D.kind == 4 && id == 0)
+        cr_assert_eq(!!signbit(*(double *)kp), D.zneg, "key 0's sign is not the last one set");
+    if (D.throughout[id])
+        cr_assert_eq(D.seen[id], 0, "kind %d: key %ld returned twice", D.kind, (long)id);
+    D.seen[id]++;
+    cr_assert_eq(gort_map_get(D.m, kp), vp, "iteration returned an entry get does not find");
+}
+
+static void dop(void)
+{
+    int64_t n = (int64_t)(drnd() % (uint64_t)D.range);
+    unsigned what = (unsigned)(drnd() % 100);
+    dkeybuf key;
+    bool neg0 = D.kind == 4 && n == 0 && (drnd() & 1);
+    mkkey(D.kind, n, neg0, &key);
+    if (D.kind == 4 && what < 2 && D.nnan < dMaxNaN) {
+        double nan = dnan();
+        int64_t v = dvalue(dNaNBase + D.nnan);
+        int64_t *slot = gort_map_set(D.m, &nan, &v);
+        cr_assert_eq(*slot, v);
+        D.nanval[D.nnan++] = v;
+        cr_assert_null(gort_map_get(D.m, &nan), "a NaN key was found");
+        cr_assert(!gort_map_delete(D.m, &nan), "a NaN key was deleted");
+    } else if (what < 52) {
+        int64_t v = dvalue(n);
+        int64_t *slot = gort_map_set(D.m, &key, &v);
+        cr_assert_eq(*slot, v);
+        if (!D.present[n])
+            D.count++;
+        D.present[n] = true;
+        D.model[n] = v;
+        if (D.kind == 4 && n == 0)
+            D.zneg = neg0;   /* m[-0] = v makes the key -0, as in Go */
+    } else if (what < 82) {
+        bool had = gort_map_delete(D.m, &key);
+        cr_assert_eq(had, D.present[n], "kind %d: delete of key %ld", D.kind, (long)n);
+        if (had)
+            D.count--;
+        D.present[n] = false;
+        D.throughout[n] = false;
+    } else {
+        int64_t *v = gort_map_get(D.m, &key);
+        cr_assert_eq(v != NULL, D.present[n], "kind %d: get of key %ld", D.kind, (long)n);
+        if (v)
+            cr_assert_eq(*v, D.model[n]);
+    }
+    cr_assert_eq(gort_map_len(D.m), D.count + D.nnan);
 }
 
 Test(map, differential, .timeout = 600)
 {
-    for (int i = 0; i < 1500; i++)
+    for (int i = 0; i < dMaxRange; i++)
         snprintf(dstr[i], sizeof dstr[i], "s%d", i * 7919);
-    static const struct rtype *const ktypes[4] = { &gort_type_int64, &gort_type_string,
-                                                   &maptest_key12, &maptest_dkey };
-    static int64_t model[1500];
-    static bool present[1500];
-    long total = GT_SCALE(2000000), done = 0;
-    uint64_t r = 88172645463325252ull;
-#define RND() (r ^= r << 13, r ^= r >> 7, r ^= r << 17, r)
-    for (int round = 0; done < total; round++) {
-        int kind = round % 4;
-        int64_t range = (int64_t[]){ 9, 60, 400, 1500 }[(round / 4) % 4];
-        struct hmap *m = gort_map_new(ktypes[kind], &gort_type_int64, RND() % 3 == 0 ? RND() % 100 : 0);
-        memset(present, 0, sizeof present);
-        size_t count = 0;
-        long ops = 5000;
-        union { int64_t i; gort_string s; struct key12 g; struct dkey d; } key;
+    D.r = 88172645463325252ull;
+    long done = 0;
+    for (int round = 0; done < DIFF_OPS; round++) {
+        D.kind = round % dKinds;
+        D.range = dranges[(round / dKinds) % (int)(sizeof dranges / sizeof dranges[0])];
+        D.kt = dktypes[D.kind];
+        D.m = gort_map_new(D.kt, &gort_type_int64, drnd() % 3 == 0 ? drnd() % 100 : 0);
+        memset(D.present, 0, sizeof D.present);
+        memset(D.throughout, 0, sizeof D.throughout);
+        D.count = 0;
+        D.nnan = 0;
+        D.zneg = false;
+        D.iterating = false;
+        long ops = D.range < 2500 ? 5000 : 2 * D.range;
+        /* the checker is O(entries): every step while the map is small */
+        long stride = D.range <= 1500 ? 1 : D.range / 50;
         for (long op = 0; op < ops; op++, done++) {
-            int64_t n = (int64_t)(RND() % (uint64_t)range);
-            mkkey(kind, n, &key);
-            unsigned what = RND() % 10;
-            if (what < 5) {
-                int64_t v = (int64_t)RND();
-                int64_t *slot = gort_map_set(m, &key, &v);
-                cr_assert_eq(*slot, v);
-                if (!present[n])
-                    count++;
-                present[n] = true;
-                model[n] = v;
-            } else if (what < 8) {
-                bool had = gort_map_delete(m, &key);
-                cr_assert_eq(had, present[n], "delete of key %ld", (long)n);
-                if (had)
-                    count--;
-                present[n] = false;
-            } else {
-                int64_t *v = gort_map_get(m, &key);
-                cr_assert_eq(v != NULL, present[n], "get of key %ld", (long)n);
-                if (v)
-                    cr_assert_eq(*v, model[n]);
-            }
-            cr_assert_eq(gort_map_len(m), count);
-            gort_map_check(m);
+            /* Iterations now and then, and most often when one would
+             * start during a grow (the iterator then reads old buckets
+             * not yet evacuated and must skip the other half's keys):
+             * between 0 and 3 steps of it per operation. */
+            if (!D.iterating && ((D.m->oldbuckets && (drnd() & 1)) || drnd() % 256 == 0))
+                diter_start();
+            dop();
+            for (int k = (int)(drnd() % 4); D.iterating && k > 0; k--)
+                diter_step();
+            if (op % stride == 0)
+                gort_map_check(D.m);
         }
-        /* a full iteration agrees with the model */
-        gort_map_iter it;
-        gort_map_iter_init(&it, m);
-        void *kp, *vp;
+        while (D.iterating)
+            diter_step();
+        gort_map_check(D.m);
+        /* a full iteration, with no writes, agrees with the model */
+        diter_start();
+        while (D.iterating)
+            diter_step();
         size_t seen = 0;
-        while (gort_map_next(&it, &kp, &vp)) {
-            seen++;
-            int64_t *v = gort_map_get(m, kp);
-            cr_assert(v == vp, "iteration returned a stale entry");
-        }
-        cr_assert_eq(seen, count);
-        gort_map_free(m);
+        for (int64_t n = 0; n < D.range; n++)
+            seen += D.seen[n];
+        cr_assert_eq(seen, D.count, "kind %d range %ld: iteration saw %zu of %zu keys",
+                     D.kind, (long)D.range, seen, D.count);
+        gort_map_free(D.m);
     }
-#undef RND
 }
 
 /* Passing the map's own memory back (an elem pointer from get, a key

@@ -127,6 +127,72 @@ Test(map_crash, concurrent_misuse_flags)
     expect_fatal(iterate_during_write, "fatal error: concurrent map iteration and map write");
 }
 
+/* GORT_MAP_DECLARE with descriptors that do not describe K and V.  The
+ * buckets of int64 -> int32 and int32 -> int64 are the same size (112
+ * bytes), so only the sizes of K and V give the mistake away. */
+GORT_MAP_DECLARE(swapped, int64_t, int32_t, gort_type_int32, gort_type_int64);
+GORT_MAP_DECLARE(badelem, int64_t, int32_t, gort_type_int64, gort_type_int64);
+static void declare_swapped(void) { swapped_new(0); }
+static void declare_badelem(void) { badelem_new(0); }
+
+Test(map_crash, declare_mismatched_types)
+{
+    cr_assert_eq(sizeof(struct swapped_bucket), 112);
+    expect_fatal(declare_swapped,
+                 "fatal error: swapped_new: key type K is 8 bytes, but its descriptor int32_t says 4");
+    expect_fatal(declare_badelem,
+                 "fatal error: badelem_new: value type V is 4 bytes, but its descriptor int64_t says 8");
+}
+
+/* The invariant checker catches a corrupt map (a test that it can fail):
+ * a wrong count, a tophash byte that is not its key's, an evacuation mark
+ * in a map that is not growing. */
+static struct hmap *checked_map(void)
+{
+    struct hmap *m = gort_map_new(&gort_type_int64, &gort_type_int64, 0);
+    for (int64_t i = 0; i < 500; i++)
+        gort_map_set(m, &i, &i);
+    gort_map_check(m);   /* sound before the corruption */
+    return m;
+}
+/* The first live slot of bucket 0's chain, or of any bucket. */
+static uint8_t *live_tophash(struct hmap *m)
+{
+    for (uintptr_t i = 0; i < ((uintptr_t)1 << m->B); i++)
+        for (struct bmap *b = map_bucket(m, m->buckets, i); b; b = map_overflow(m, b))
+            for (int j = 0; j < bucketCnt; j++)
+                if (b->tophash[j] >= minTopHash)
+                    return &b->tophash[j];
+    return NULL;
+}
+static void corrupt_count(void)
+{
+    struct hmap *m = checked_map();
+    m->count++;
+    gort_map_check(m);
+}
+static void corrupt_tophash(void)
+{
+    struct hmap *m = checked_map();
+    uint8_t *t = live_tophash(m);
+    *t = *t < 255 ? *t + 1 : *t - 1;
+    gort_map_check(m);
+}
+static void corrupt_mark(void)
+{
+    struct hmap *m = checked_map();
+    *live_tophash(m) = evacuatedX;
+    gort_map_check(m);
+}
+
+Test(map_crash, checker_finds_corruption)
+{
+    expect_fatal(corrupt_count, "fatal error: gort_map_check: count 501, but 500 live entries");
+    expect_fatal(corrupt_tophash, "fatal error: gort_map_check: bucket ");
+    expect_fatal(corrupt_tophash, ", key's is ");
+    expect_fatal(corrupt_mark, "evacuation mark 2 in a bucket not evacuated");
+}
+
 #ifndef GORT_SANITIZER
 /* Two real threads writing one map: caught, as in Go (a race the
  * sanitizers would report first, so only in the plain build). */
@@ -157,5 +223,40 @@ static void two_writers(void)
 Test(map_crash, concurrent_writes_threads, .timeout = 60)
 {
     expect_fatal(two_writers, "fatal error: concurrent map writes");
+}
+
+/* One thread iterating while another writes: the iterator reports it, as
+ * in Go.  The writer only updates keys that exist, so the map's structure
+ * never changes under the iterator (no grow, nothing freed) and the only
+ * way the child can end is the report. */
+static struct hmap *itermap;
+static void *updater(void *arg)
+{
+    (void)arg;
+    for (int64_t i = 0;; i++) {
+        int64_t k = i % 1000;
+        gort_map_set(itermap, &k, &i);
+    }
+    return NULL;
+}
+static void iterate_while_writing(void)
+{
+    itermap = gort_map_new(&gort_type_int64, &gort_type_int64, 0);
+    for (int64_t i = 0; i < 1000; i++)
+        gort_map_set(itermap, &i, &i);
+    pthread_t w;
+    pthread_create(&w, NULL, updater, NULL);
+    for (;;) {
+        gort_map_iter it;
+        gort_map_iter_init(&it, itermap);
+        void *k, *v;
+        while (gort_map_next(&it, &k, &v))
+            ;
+    }
+}
+
+Test(map_crash, concurrent_iteration_threads, .timeout = 60)
+{
+    expect_fatal(iterate_while_writing, "fatal error: concurrent map iteration and map write");
 }
 #endif
