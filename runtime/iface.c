@@ -74,6 +74,12 @@ enum { ITAB_BUCKETS = GORT__ITAB_BUCKETS };     /* gort.h: its inline probe shar
 struct itab *gort_itabtable[ITAB_BUCKETS];
 static gort_lock itablock;
 
+/* itabs built so far, each by one matching pass over the two method
+ * lists (type.h): a test reads it to see that a cached pair, negative or
+ * not, is answered without another pass.  Bumped under itablock, so only
+ * on the slow path. */
+uint64_t gort_itab_builds;
+
 /* What a zero-size value's data word points at (as Go's zerobase): some
  * non-NULL address, shared by all of them. */
 static uintptr_t zerobase;
@@ -153,6 +159,7 @@ getitab(const struct interfacetype *inter, const struct rtype *t, bool canfail, 
         m->type = t;
         m->hash = h;
         m->nfun = inter->nmhdr;
+        __atomic_fetch_add(&gort_itab_builds, 1, __ATOMIC_RELAXED);
         if (itab_match(inter, t, m) != NULL) {
             m->bad = 1;
             memset(m->fun, 0, inter->nmhdr * sizeof m->fun[0]);

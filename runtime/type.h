@@ -22,4 +22,9 @@ void gort_type_sorted(const struct rtype *t);
 /* The same for an interface's method names. */
 void gort_interface_sorted(const struct interfacetype *it);
 
+/* iface.c: how many itabs getitab has built, each with one pass over the
+ * method lists (relaxed atomic; for tests: a cache hit, negative or not,
+ * leaves it unchanged). */
+extern uint64_t gort_itab_builds;
+
 #endif /* GORT_TYPE_H */

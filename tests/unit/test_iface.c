@@ -14,6 +14,7 @@
 #include "gort.h"
 #include "gort_test.h"
 #include "test_types_crash.h"
+#include "type.h"           /* gort_itab_builds */
 
 /* ------------------------------------------------------------------ */
 /* Shapes.  Methods take the interface's data word: a pointer to the boxed
@@ -119,18 +120,45 @@ Test(iface, itab_cached_once_per_pair)
     cr_assert_eq(w.tab, gort_to_iface(&shape_iface, gort_box(&circle_type, &c)).tab);
 }
 
+/* The itab of (inter, t) in the cache's table, or NULL: the chain walk
+ * of iface.c, from the outside. */
+static struct itab *cached_itab(const struct interfacetype *inter, const struct rtype *t)
+{
+    uint32_t h = gort__itabhash(inter, t) & (GORT__ITAB_BUCKETS - 1);
+    for (struct itab *m = __atomic_load_n(&gort_itabtable[h], __ATOMIC_ACQUIRE); m; m = m->link)
+        if (m->inter == inter && m->type == t)
+            return m;
+    return NULL;
+}
+
 Test(iface, comma_ok_failure_and_negative_cache)
 {
     struct square sq = { 2 };
     struct eface e = gort_box(&square_areaonly_type, &sq);
     struct iface out = { (struct itab *)1, (void *)1 };
+    cr_assert_null(cached_itab(&shape_iface, &square_areaonly_type), "no itab before first use");
+    uint64_t builds = __atomic_load_n(&gort_itab_builds, __ATOMIC_RELAXED);
     cr_assert(!gort_as_iface(&shape_iface, e, &out));
     cr_assert_null(out.tab);
     cr_assert_null(out.data);
-    /* second time: the cached negative itab answers */
-    out = (struct iface){ (struct itab *)1, (void *)1 };
-    cr_assert(!gort_as_iface(&shape_iface, e, &out));
-    cr_assert_null(out.tab);
+    /* the failure left a negative itab for the pair in the table */
+    struct itab *bad = cached_itab(&shape_iface, &square_areaonly_type);
+    cr_assert_not_null(bad, "no itab cached for the failed pair");
+    cr_assert_eq(bad->bad, 1);
+    cr_assert_eq(bad->inter, &shape_iface);
+    cr_assert_eq(bad->type, &square_areaonly_type);
+    cr_assert_eq(__atomic_load_n(&gort_itab_builds, __ATOMIC_RELAXED), builds + 1,
+                 "the first lookup makes one matching pass");
+    /* second and later times: the cached negative itab answers, no new pass */
+    for (int i = 0; i < 3; i++) {
+        out = (struct iface){ (struct itab *)1, (void *)1 };
+        cr_assert(!gort_as_iface(&shape_iface, e, &out));
+        cr_assert_null(out.tab);
+        cr_assert_null(out.data);
+    }
+    cr_assert_eq(__atomic_load_n(&gort_itab_builds, __ATOMIC_RELAXED), builds + 1,
+                 "a cached negative result was scanned again");
+    cr_assert_eq(cached_itab(&shape_iface, &square_areaonly_type), bad, "one itab per pair");
     /* ... yet the type satisfies a smaller interface */
     cr_assert(gort_as_iface(&areaer, e, &out));
     cr_assert_eq(((area_fn)gort_iface_method(out, 0))(out.data), 4.0);
