@@ -180,6 +180,51 @@ Test(types, define_type_fields)
     cr_assert_str_eq(back, "gopher");
 }
 
+/* float and double descriptors from GORT_DEFINE_TYPE hash and compare as
+ * Go's floats; a struct holding a double stays plain data (bytewise), as
+ * gort.h documents. */
+typedef double meters;
+GORT_DEFINE_TYPE(meters_type, meters);
+GORT_DEFINE_TYPE(float_type, float);
+struct withdouble { double x; };
+GORT_DEFINE_TYPE(withdouble_type, struct withdouble);
+
+Test(types, define_type_float_semantics)
+{
+    cr_assert_eq(meters_type.kind, GORT_KIND_FLOAT64);
+    cr_assert_eq(meters_type.hash, gort_f64hash);
+    cr_assert_eq(meters_type.equal, gort_f64equal);
+    cr_assert_eq(float_type.kind, GORT_KIND_FLOAT32);
+    cr_assert_eq(float_type.hash, gort_f32hash);
+    cr_assert_eq(float_type.equal, gort_f32equal);
+    cr_assert_eq(withdouble_type.hash, gort_memhash);
+
+    double pz = 0.0, nz = copysign(0.0, -1.0), nan = NAN;
+    cr_assert(meters_type.equal(&meters_type, &pz, &nz), "+0 == -0");
+    cr_assert_eq(meters_type.hash(&meters_type, &pz, 7), meters_type.hash(&meters_type, &nz, 7));
+    cr_assert(!meters_type.equal(&meters_type, &nan, &nan), "NaN != NaN");
+    float fz = 0.0f, fnz = copysignf(0.0f, -1.0f), fnan = NAN;
+    cr_assert(float_type.equal(&float_type, &fz, &fnz));
+    cr_assert_eq(float_type.hash(&float_type, &fz, 7), float_type.hash(&float_type, &fnz, 7));
+    cr_assert(!float_type.equal(&float_type, &fnan, &fnan));
+
+    /* as a map key: -0 finds +0, and NaN is never found */
+    struct hmap *m = gort_map_new(&meters_type, &gort_type_int64, 0);
+    int64_t one = 1;
+    gort_map_set(m, &pz, &one);
+    cr_assert_not_null(gort_map_get(m, &nz));
+    gort_map_set(m, &nan, &one);
+    gort_map_set(m, &nan, &one);
+    cr_assert_eq(gort_map_len(m), 3);
+    cr_assert_null(gort_map_get(m, &nan));
+    gort_map_free(m);
+
+    /* the struct compares its bytes */
+    struct withdouble a = { pz }, b = { nz }, c = { nan };
+    cr_assert(!withdouble_type.equal(&withdouble_type, &a, &b), "bytewise: +0 and -0 differ");
+    cr_assert(withdouble_type.equal(&withdouble_type, &c, &c), "bytewise: a NaN equals itself");
+}
+
 Test(types, box_unbox_struct)
 {
     struct point p = { -3, 1LL << 40, "origin" };
