@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages gort needs.  Idempotent: when everything is
-# present this is one dpkg-query and exits at once.
+# present this is one dpkg-query (for all of them at once) and exits.
 #   scripts/deps.sh          what `make`, `make check` and `make demo` need
 #   scripts/deps.sh bench    also Go 1.19, its source (runtime-gdb.py) and GLib
 set -eu
@@ -12,11 +12,20 @@ if [ "${1:-}" = bench ]; then
     pkgs="$pkgs golang-1.19-go golang-1.19-src libglib2.0-dev libpcl1-dev time"
 fi
 
+if ! command -v dpkg-query >/dev/null 2>&1; then
+    echo "deps.sh: no dpkg-query: not a Debian system; install these yourself:" $pkgs >&2
+    exit 1
+fi
+# One dpkg-query for the whole list: the names of those fully installed
+# (a package dpkg has never heard of is only a complaint on stderr, and
+# one removed but not purged is "deinstall ok config-files").
+# shellcheck disable=SC2086
+installed=" $(dpkg-query -W -f='${Package} ${Status}\n' $pkgs 2>/dev/null |
+              sed -n 's/ install ok installed$//p' | tr '\n' ' ') "
 missing=""
 for p in $pkgs; do
-    status=$(dpkg-query -W -f='${Status}' "$p" 2>/dev/null || true)
-    case "$status" in
-        *"ok installed") ;;
+    case "$installed" in
+        *" $p "*) ;;
         *) missing="$missing $p" ;;
     esac
 done
