@@ -13,17 +13,22 @@
  *
  *   Portable (everything else): wyhash-style multiply-fold mixing,
  *   mix(a, b) = lo(a*b) ^ hi(a*b) of a 64x64->128 multiply, 48 bytes per
- *   loop over three independent lanes.  wyhash passes SMHasher; its inner
- *   step is one multiply (3-4 cycles) per 16 bytes.
+ *   loop over three independent lanes.  wyhash passes SMHasher (this
+ *   restatement of it has not been run through SMHasher; test_hash.c
+ *   checks the basics); its inner step is one multiply (3-4 cycles) per
+ *   16 bytes.
  *
  * Fixed-size keys (32- and 64-bit words, the map fast paths) always take
  * the multiply-fold mix: two dependent multiplies, ~7 cycles, cheaper than
  * moving a word into an xmm register and back for three aesenc rounds.
  *
- * Measured on this machine (2 shared cores, x86-64 with AES-NI, gcc -O2,
- * best of 5 runs of 10^7 hashes, /tmp driver, not committed).  "thru" =
- * independent hashes (what a loop of map lookups overlaps), "lat" = each
- * hash's seed is the previous result (one dependent chain):
+ * Speed, measured once on this machine (2 shared cores, x86-64 with AES-NI,
+ * gcc -O2, best of 5 runs of 10^7 hashes) with a scratch driver that is
+ * not in the tree, so these figures are a record of why, not something
+ * `make` reproduces; `make bench` measures what they were for, the map
+ * rows end to end.  "thru" = independent hashes (what a loop of map
+ * lookups overlaps), "lat" = each hash's seed is the previous result (one
+ * dependent chain):
  *
  *      input          AES-NI thru/lat    portable thru/lat
  *      16 bytes        1.7 / 7.9 ns        2.8 / 5.4 ns
@@ -32,8 +37,13 @@
  *      8-byte word       -                 1.1 / 4.0 ns (gort_hash_u64)
  *
  * Map lookups are independent of each other, so throughput is what a
- * map sees: the AES engine is used for byte strings when the CPU has it.  The
- * per-process key (gort_hashkey, 64 random bytes from getrandom(2)) is
+ * map sees: the AES engine is used for byte strings when the CPU has it.
+ * Quality is what a map needs besides speed, and that is tested, for both
+ * engines: tests/unit/test_hash.c checks the distribution of bucket index
+ * and tophash over sequential and strided keys (chi-square) and the
+ * avalanche of every input bit.
+ *
+ * The per-process key (gort_hashkey, 64 random bytes from getrandom(2)) is
  * mixed into every hash: the order of a map's keys differs between runs,
  * and an attacker cannot precompute colliding keys.
  *
