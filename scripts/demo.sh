@@ -14,7 +14,11 @@ gortcore=$build/bin/gort-core
 work=$build/demo
 rm -rf "$work"; mkdir -p "$work"
 
-bold=$(tput bold 2>/dev/null || true); plain=$(tput sgr0 2>/dev/null || true)
+# Bold headings on a terminal; plain text in a log or a pipe.
+bold=; plain=
+if [ -t 1 ]; then
+    bold=$(tput bold 2>/dev/null || true); plain=$(tput sgr0 2>/dev/null || true)
+fi
 heading() { printf '\n%s==== %s%s\n' "$bold" "$*" "$plain"; }
 show()    { printf '%s$ %s%s\n' "$bold" "$*" "$plain"; }
 
@@ -29,17 +33,21 @@ heading "1. Run it: the runtime detects the deadlock, reports and aborts"
 show "./orders"
 core=""
 pattern=$(cat /proc/sys/kernel/core_pattern 2>/dev/null || echo "")
+# (The braces' 2>/dev/null keeps bash's own "Aborted (core dumped)" line
+# out: the exit status below says it.)
 if [ "${pattern#|}" = "$pattern" ] && [ "${pattern#/}" = "$pattern" ]; then
     # The kernel writes the core into the working directory.
-    (cd "$work" && ulimit -c unlimited && exec "$bin") 2>"$work/report.txt"
-    status=$?
+    { (cd "$work" && ulimit -c unlimited && exec "$bin") 2>"$work/report.txt"; status=$?; } 2>/dev/null
     core=$(ls -t "$work"/core* 2>/dev/null | head -n 1)
 else
-    (cd "$work" && exec "$bin") 2>"$work/report.txt"
-    status=$?
+    { (cd "$work" && exec "$bin") 2>"$work/report.txt"; status=$?; } 2>/dev/null
 fi
 cat "$work/report.txt"
-echo "(exit status $status)"
+if [ "$status" -eq 134 ]; then
+    echo "(exit status 134: killed by SIGABRT, from the runtime's abort())"
+else
+    echo "(exit status $status)"
+fi
 if [ -z "$core" ]; then
     # Cores go to a handler (core_pattern is a pipe or an absolute path):
     # take one with gdb at the abort instead.
