@@ -1,8 +1,8 @@
 # The gdb extension (gdbplugin/): installed under $(PREFIX)/share/gort, where
 # the installed libgort's .debug_gdb_scripts entry looks for it (see
 # runtime/debuginfo.c).  contract.def goes with the package (the extension
-# refuses to read a field the contract does not list), and so does gort.h
-# (constants.py reads GORT_CLOSURE_MAGIC, the one #define it needs).
+# refuses to read a field the contract does not list).  No header goes with
+# it: every constant, GORT_CLOSURE_MAGIC included, is read from DWARF.
 #
 # check-gdb drives `gdb -batch -nx` on programs built here (tests/gdb/progs/,
 # each linked like a sample) and on the samples: live, from gcore cores and
@@ -19,7 +19,10 @@ $(BUILD)/tests/gdb/%: tests/gdb/progs/%.c $(LIBGORT) runtime/gort.h
 ALL_TARGETS += $(GDB_PROGS)
 
 .PHONY: check-gdb install-gdbplugin
-check-gdb: $(GDB_PROGS) $(patsubst samples/%.c,$(BUILD)/samples/%,$(wildcard samples/*.c))
+# gort-core too: the waitgraph checks compare gdb's with gort-core's on the
+# same core (the path is spelled out: dwarf/core.mk is included later).
+check-gdb: $(GDB_PROGS) $(patsubst samples/%.c,$(BUILD)/samples/%,$(wildcard samples/*.c)) \
+           $(BUILD)/bin/gort-core
 	cd tests/gdb && GORT_BUILD=$(abspath $(BUILD)) $(PYTEST) -q -p no:cacheprovider .
 CHECK_TARGETS += check-gdb
 
@@ -28,5 +31,4 @@ install-gdbplugin:
 	install -m 644 gdbplugin/gort-gdb.py $(DESTDIR)$(PREFIX)/share/gort/gort-gdb.py
 	install -m 644 $(wildcard gdbplugin/gort/*.py) $(DESTDIR)$(PREFIX)/share/gort/gort/
 	install -m 644 dwarf/contract.def $(DESTDIR)$(PREFIX)/share/gort/gort/contract.def
-	install -m 644 runtime/gort.h $(DESTDIR)$(PREFIX)/share/gort/gort/gort.h
 INSTALL_TARGETS += install-gdbplugin

@@ -66,11 +66,18 @@ def describe_pc(pc):
     return text
 
 
+def closure_magic():
+    """GORT_CLOSURE_MAGIC, from DWARF: runtime/debuginfo.c restates the
+    #define as enumerator gortClosureMagic of enum gort_debug_const, so the
+    value is the program's own and no header is ever parsed."""
+    return constants.value("gort_debug_const", "gortClosureMagic")
+
+
 def header_type(fv):
     """RType of the closure at fv from its header, or None if it has none."""
-    magic = constants.header_define("GORT_CLOSURE_MAGIC")
+    magic = closure_magic()
     hs = layout.struct("gort_closurehdr")
-    if magic is None or fv < hs.size:
+    if fv < hs.size:
         return None
     try:
         data = MEM.read(fv - hs.size, hs.size)
@@ -127,12 +134,8 @@ class FuncvalPrinter(ChildPrinter):
         return super().children()
 
 
-def lookup(val, ptag):
-    if ptag == "funcval":
-        return FuncvalPrinter(val)
-    if ptag is not None:
-        t = val.type.strip_typedefs().target().strip_typedefs()
-        fields = t.fields()
-        if fields and struct_tag(fields[0].type) == "funcval":
-            return FuncvalPrinter(val)
-    return None
+def lookup(val):
+    """The printer of a struct funcval * or of a pointer to a closure
+    struct (the package's _lookup has checked that the type is the
+    runtime's)."""
+    return FuncvalPrinter(val)

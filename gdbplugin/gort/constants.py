@@ -2,8 +2,9 @@
 
 What it reads: enums from DWARF (gstatus, waitreason, gort_kind, and the
 map/channel enums as they are added to contract.def), the words of
-gort_waitreason_strings[] from the inferior's memory, and the one #define a
-debugger needs (GORT_CLOSURE_MAGIC) from the installed gort.h.
+gort_waitreason_strings[] from the inferior's memory.  Even the one
+constant C keeps as a #define (GORT_CLOSURE_MAGIC) is read from DWARF: the
+runtime restates it as an enumerator (enum gort_debug_const).
 
 Why this way: printers rot when encodings are hard-coded (NOTES.md: Go's
 runtime-gdb.py still decodes 2013 map encodings).  Reading the values from
@@ -14,7 +15,6 @@ so gdb and the runtime always agree; if the table is unreadable (a corrupt
 core) the enumerator's name is turned into words instead.
 """
 
-import os
 import re
 
 import gdb
@@ -89,30 +89,3 @@ def waitreasons():
         pass
     _reasons = r
     return r
-
-
-_header_defines = {}
-
-
-def header_define(name):
-    """Integer value of #define name in gort.h (source tree or install), or
-    None.  Only for the few values C cannot put in DWARF as an enum."""
-    if name in _header_defines:
-        return _header_defines[name]
-    here = os.path.dirname(os.path.abspath(__file__))
-    val = None
-    for path in (os.path.join(here, "gort.h"),
-                 os.path.join(here, "..", "..", "runtime", "gort.h"),
-                 os.path.join(here, "..", "..", "..", "include", "gort.h")):
-        try:
-            with open(path) as f:
-                text = f.read()
-        except OSError:
-            continue
-        m = re.search(r"#define\s+%s\s+\(\(\w+\)(0x[0-9a-fA-F]+)\w*\)" % name, text) or \
-            re.search(r"#define\s+%s\s+(0x[0-9a-fA-F]+|\d+)" % name, text)
-        if m:
-            val = int(m.group(1), 0)
-            break
-    _header_defines[name] = val
-    return val

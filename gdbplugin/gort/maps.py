@@ -31,7 +31,7 @@ import gdb
 
 from . import constants, layout, settings, types
 from .inferior import MEM, Corrupt
-from .printing import ChildPrinter, addr_of
+from .printing import ChildPrinter, addr_of, pointee_tag, struct_tag
 
 
 def _u(data, s, name, signed=False):
@@ -207,9 +207,20 @@ class MapPrinter(ChildPrinter):
         return super().children()
 
 
+def is_hmap_pointer(t):
+    """t is a pointer to the runtime's struct hmap (a typedef of one too)."""
+    from . import runtime_struct
+    t = t.strip_typedefs()
+    return t.code == gdb.TYPE_CODE_PTR and pointee_tag(t) == "hmap" and \
+        runtime_struct(t.target(), "hmap")
+
+
 def stats_text(val):
-    if val.type.strip_typedefs().code != gdb.TYPE_CODE_PTR:
-        raise gdb.GdbError("gort map-stats: %s is not a struct hmap *" % val.type)
+    if struct_tag(val.type) == "hmap" and val.address is not None:
+        val = val.address            # `gort map-stats *m` means the map too
+    if not is_hmap_pointer(val.type):
+        raise gdb.GdbError("gort map-stats: %s is not a struct hmap * (a map of the "
+                           "gort runtime)" % val.type)
     addr = addr_of(val)
     if addr == 0:
         return "nil map"
