@@ -39,14 +39,16 @@ def _u(data, s, name):
     return int.from_bytes(data[off:off + s.fsize(name)], "little")
 
 
-# A queue may hold every goroutine; a channel argument is printed in every
-# frame of every backtrace, so only this many waiters are named.
-MAX_NAMED_WAITERS = 20
+_DEFAULT = object()
 
 
-def waiters(q_addr, limit=MAX_NAMED_WAITERS):
+def waiters(q_addr, limit=_DEFAULT):
     """[(goid or None, is_select, note)] of the waitq at q_addr, at most
-    limit of them (then a "..." note)."""
+    limit of them (then a "..." note).  By default the limit is `set gort
+    max-waiters`: a queue may hold every goroutine, and a channel argument
+    is printed in every frame of every backtrace."""
+    if limit is _DEFAULT:
+        limit = settings.max_waiters()
     ss = layout.struct("sudog")
     first = MEM.word(q_addr + layout.off("waitq", "first"))
     out = []
@@ -189,7 +191,8 @@ def _sudog_chans(gs, dead):
             nilwait.append((gp.goid, reasons.get(gp.reason, "?")))
             continue
         s, seen = gp.waiting, set()
-        while s and s not in seen and len(seen) < 1024:
+        limit = settings.max_sudogs()
+        while s and s not in seen and len(seen) < limit:
             seen.add(s)
             try:
                 d = MEM.read(s, ss.size)

@@ -151,7 +151,8 @@ def allms():
     ms = []
     seen = set()
     p = MEM.word(layout.var_addr("gort_allm"))
-    while p and p not in seen and len(seen) < 4096:
+    limit = settings.max_threads()
+    while p and p not in seen and len(seen) < limit:
         seen.add(p)
         try:
             data = MEM.read(p, m.size)

@@ -6,12 +6,19 @@ whatever is corrupt, a walk ends after N steps, so gdb never hangs.  It is
 deliberately large by default (1,000,000) because it is a safety net, not
 an output limit; how much is *printed* is gdb's own `set print elements`,
 which gdb applies to every printer's children.  `set gort max-frames N`
-bounds the frame-pointer walks of `info goroutines`.
+bounds the frame-pointer walks of `info goroutines`.  Three narrower walks
+have their own bounds, for the same reason (a corrupt list must end):
+`max-sudogs` (the sudogs one goroutine waits on, linked by waitlink: a
+select has one per case), `max-threads` (the m list gort_allm), and
+`max-waiters`, which is an output limit: how many waiting goroutines a
+channel names (a channel argument is printed in every frame of every
+backtrace, and a queue may hold every goroutine).  0 means unlimited.
 """
 
 import gdb
 
-values = {"max-elements": 1000000, "max-frames": 64}
+values = {"max-elements": 1000000, "max-frames": 64, "max-sudogs": 1024,
+          "max-threads": 4096, "max-waiters": 20}
 
 
 def max_elements():
@@ -20,6 +27,18 @@ def max_elements():
 
 def max_frames():
     return values["max-frames"]
+
+
+def max_sudogs():
+    return values["max-sudogs"]
+
+
+def max_threads():
+    return values["max-threads"]
+
+
+def max_waiters():
+    return values["max-waiters"]
 
 
 def print_elements():
