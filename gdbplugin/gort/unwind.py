@@ -18,11 +18,25 @@ change to the inferior.  Details that matter:
     caller's would make gdb stop with "previous frame inner to this frame";
   * level 0 is still the thread's frame: a frame filter hides it from `bt`
     (so a goroutine's backtrace starts at #1, its innermost frame) and
-    `goroutine N` selects frame 1;
+    `goroutine N` selects frame 1.  gdb would still let `down` and
+    `frame 0` reach it, so hooks keep them inside the goroutine: `down`
+    at #1 says gdb's own "Bottom (innermost) frame selected; you cannot go
+    down.", and a command that lands on #0 anyway (`frame 0`, `down 2`
+    from #2) is followed by a note and the selection of #1;
   * the selection belongs to one thread; it is dropped by `goroutine none`,
-    by `thread ...` (a hook on the thread command), and when the inferior
-    runs again (its saved context is then stale);
+    by `thread ...`, and when the inferior runs again (its saved context
+    is then stale);
   * gdb.invalidate_cached_frames() after every change of selection.
+
+Hooks and a person's own: gdb has one `hook-thread` (and one `hook-down`,
+`hookpost-down`, `hookpost-frame`) per session, and gdb 13 has no Python
+event for a change of selected thread or frame.  So each hook is defined
+only when the person has not defined it (`show user hook-...` is empty);
+a person's own hook is never replaced.  Without our hook-thread, a
+goroutine selection still ends as soon as another thread is selected (it
+belongs to one thread, and before_prompt drops it), but `thread N` of the
+goroutine's own thread keeps it: use `goroutine none`.  Without the
+down/frame hooks, frame #0 (the thread's) stays reachable.
 
 The unwinder is registered globally but does nothing unless a goroutine is
 selected, so a program without gort never sees it.
@@ -164,11 +178,85 @@ class HideThreadFrame:
             yield fd
 
 
+def _selected_level():
+    try:
+        return gdb.selected_frame().level()
+    except gdb.error:
+        return None
+
+
+def _thread_changed():
+    """before_prompt: a selection whose thread is no longer selected ends."""
+    sel = _selected
+    if sel is None:
+        return
+    thr = gdb.selected_thread()
+    if thr is None or thr.global_num != sel.thread:
+        deselect()
+
+
+class _HookCmd(gdb.Command):
+    """Internal to the gort extension: run by its hooks on thread, down and
+frame (see `show user hook-thread`)."""
+
+    def __init__(self, name, fn):
+        self._fn = fn
+        super().__init__(name, gdb.COMMAND_OBSCURE, gdb.COMPLETE_NONE)
+
+    def invoke(self, _arg, _from_tty):
+        try:
+            self._fn()
+        except gdb.GdbError:
+            raise
+        except Exception:
+            pass                 # a hook must never break the command it hooks
+
+
+def _pre_down():
+    sel = _active()
+    if sel is not None and (_selected_level() or 0) <= 1:
+        raise gdb.GdbError("Bottom (innermost) frame selected; you cannot go down.")
+
+
+def _post_frame():
+    sel = _active()
+    if sel is None or _selected_level() != 0:
+        return
+    f = gdb.newest_frame().older()
+    if f is None:
+        return
+    f.select()
+    gdb.write("(#0 is the thread's own frame, hidden while goroutine %d is selected; "
+              "its innermost frame is #1)\n" % sel.goid)
+    gdb.execute("frame")
+
+
+HOOKS = (
+    # (hook, helper command, what it does)
+    ("hook-thread", "gort-hook-thread", deselect),
+    ("hook-down", "gort-hook-down", _pre_down),
+    ("hookpost-down", "gort-hookpost-down", _post_frame),
+    ("hookpost-frame", "gort-hookpost-frame", _post_frame),
+)
+skipped_hooks = []
+
+
+def _user_defined(hook):
+    try:
+        return gdb.execute("show user %s" % hook, to_string=True).strip() != ""
+    except gdb.error:
+        return False
+
+
 def register():
     gdb.unwinder.register_unwinder(None, GoroutineUnwinder(), replace=True)
     gdb.frame_filters["gort-goroutine"] = HideThreadFrame()
     gdb.events.cont.connect(deselect)
     gdb.events.exited.connect(deselect)
-    # `thread N` selects a thread: the goroutine selection ends.
-    gdb.execute("define hook-thread\npython import gort.unwind; gort.unwind.deselect()\nend",
-                to_string=True)
+    gdb.events.before_prompt.connect(_thread_changed)
+    for hook, helper, fn in HOOKS:
+        _HookCmd(helper, fn)
+        if _user_defined(hook):
+            skipped_hooks.append(hook)     # the person's own: keep it
+            continue
+        gdb.execute("define %s\n%s\nend" % (hook, helper), to_string=True)
