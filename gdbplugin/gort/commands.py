@@ -5,7 +5,8 @@
   gort map-stats EXPR       bucket health of a map
   gort chans                channels with waiters or buffered data
   gort waitgraph            who waits on whom; deadlock cycles
-  set/show gort max-elements N, set/show gort max-frames N
+  gort defers [N|all]       a goroutine's pending defers, in run order
+  set/show gort max-elements|max-frames|max-sudogs|max-threads|max-waiters N
 
 Why one module: every entry point goes through Command.invoke below, which
 is the one place that (1) checks the program carries the gort runtime (a
@@ -80,7 +81,7 @@ Usage: goroutine N          select goroutine N: bt, frame, up, down,
 
 
 class GortPrefix(gdb.Command):
-    """gort: inspect the gort runtime (map-stats, chans, waitgraph)."""
+    """gort: inspect the gort runtime (map-stats, chans, waitgraph, defers)."""
 
     def __init__(self):
         super().__init__("gort", gdb.COMMAND_DATA, gdb.COMPLETE_COMMAND, prefix=True)
@@ -124,6 +125,20 @@ cycles named.  Usage: gort waitgraph"""
         gdb.write(waitgraph.text() + "\n")
 
 
+class Defers(Command):
+    """A goroutine's pending defers, in the order they will run: function,
+location, and the argument or the closure with its captures.
+Usage: gort defers [N|all]   (no N: the selected goroutine, else the one
+                              running on the selected thread)"""
+
+    def __init__(self):
+        super().__init__("gort defers", gdb.COMMAND_DATA, gdb.COMPLETE_NONE)
+
+    def run(self, arg, _from_tty):
+        from . import defers
+        gdb.write(defers.text(arg) + "\n")
+
+
 class SetGort(gdb.Command):
     """Settings of the gort extension."""
 
@@ -155,7 +170,11 @@ def register():
     MapStats()
     Chans()
     Waitgraph()
+    Defers()
     SetGort("set")
     SetGort("show")
     Limit("max-elements", "the bound of every walk of the inferior's structures.")
     Limit("max-frames", "the frames walked per goroutine by info goroutines.")
+    Limit("max-sudogs", "the sudogs walked per waiting goroutine (its waitlink list).")
+    Limit("max-threads", "the threads (m's) walked in gort_allm.")
+    Limit("max-waiters", "the waiting goroutines a channel names.")
