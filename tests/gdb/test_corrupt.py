@@ -134,7 +134,7 @@ def test_channel_with_looping_queue(out):
 
 def test_commands_finish(out):
     assert "chan int64_t" in out["gort chans"]
-    assert "deadlock cycle: goroutine 12 -> goroutine 13" in out["gort waitgraph"]
+    assert "\ndeadlock cycle: g12 -> g13 -> g12\n" in out["gort waitgraph"]
     assert "goroutine 14 (waiting)" in out["goroutine all bt 2"]
     assert "wait_for_value" in out["goroutine 2 bt"]
     assert "No goroutine 3." in out["goroutine 3 bt"]

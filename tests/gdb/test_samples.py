@@ -9,7 +9,7 @@ import re
 import pytest
 
 from conftest import (abort_core, built, copy_prog, gcore_at_story, goroutine_lines,
-                      no_python_errors, session)
+                      gort_core, no_python_errors, session)
 
 
 def sample_outputs(name, commands, tmp, kernel=False):
@@ -17,7 +17,9 @@ def sample_outputs(name, commands, tmp, kernel=False):
     outs = {"live": session(prog, commands)}
     outs["gcore"] = session(prog, commands, core=gcore_at_story(prog, [], str(tmp / "g.core")))
     if kernel:
-        outs["kcore"] = session(prog, commands, core=abort_core(prog, [], tmp))
+        core = abort_core(prog, [], tmp)
+        outs["kcore"] = session(prog, commands, core=core)
+        outs["kcore"].update(__prog__=prog, __core__=core)
     for o in outs.values():
         no_python_errors(o["__all__"])
     return outs
@@ -32,7 +34,10 @@ def test_deadlock(tmp_path):
         assert "[chan receive" in lines[3] and "bob at" in lines[3], (mode, lines)
         if mode == "kcore":        # main waits on the wait group: the deadlock
             assert "[waitgroup" in lines[1], lines[1]
-            assert "all goroutines are asleep - deadlock!" in o["gort waitgraph"]
+            assert "all goroutines are blocked: deadlock" in o["gort waitgraph"]
+            # gdb names the cycles gort-core names on the same core
+            assert o["gort waitgraph"].strip() == gort_core(o["__prog__"], o["__core__"],
+                                                            "waitgraph").strip()
         assert "chan int64_t, len 0, cap 0, waiting to receive: goroutines 2" in o["p alice_inbox"]
         assert re.search(r'chan gort_string, len 2, cap 4 = \{"\w+: waiting for \w+ to say hello", '
                          r'"\w+: waiting for \w+ to say hello"\}', o["p messages"]), o["p messages"]

@@ -15,6 +15,13 @@
  *                           a deadlock cycle for `gort waitgraph`
  *   14     the closure      `counter` (step 3, label "tick"), [chan receive]
  *                           on `blockch`
+ *   15     deferrer         [chan receive] on `deferch`, with three pending
+ *                           defers, in run order: the closure `farewell`
+ *                           (code 7, word "bye"), note_done(&note_b),
+ *                           note_done(&note_a)
+ *   16     both_ways        [select] with a send and a receive case on the
+ *                           unbuffered `bothch`: it sits on both of its
+ *                           queues (no goroutine can pair with itself)
  * Data: `ages` map[gort_string]int64_t {"alice": 31, "bob": 42,
  * "carol": 27} ("dave" deleted); `growing` map[int64_t]int64_t caught
  * mid-growth (oldbuckets set, not all evacuated) holding k -> k*k for
@@ -43,8 +50,10 @@ GORT_DEFINE_TYPE(point_type, struct point);
 GORT_DEFINE_TYPE(circle_type, struct circle, GORT_METHOD("Area", circle_area));
 GORT_DEFINE_INTERFACE(shape_type, "Shape", "Area");
 GORT_CLOSURE(counter, int64_t step; gort_string label;);
+GORT_CLOSURE(farewell, int64_t code; gort_string word;);
 
-struct hchan *unbuf, *full, *closedch, *selch, *blockch;
+struct hchan *unbuf, *full, *closedch, *selch, *blockch, *deferch, *bothch;
+int64_t note_a = 1, note_b = 2;
 gort_mutex mu = GORT_MUTEX_INIT, mu_a = GORT_MUTEX_INIT, mu_b = GORT_MUTEX_INIT;
 gort_waitgroup wg = GORT_WAITGROUP_INIT;
 struct hmap *ages, *growing;
@@ -112,6 +121,30 @@ static void counter_fn(struct counter *c)
     (void)ticks;
 }
 
+static void note_done(void *arg) { (void)arg; }
+static void farewell_fn(struct farewell *f) { (void)f; }
+
+static void deferrer(void *arg)
+{
+    int64_t v;
+    (void)arg;
+    gort_defer(note_done, &note_a);
+    gort_defer(note_done, &note_b);
+    struct farewell *f = gort_closure_new(farewell, farewell_fn);
+    f->code = 7;
+    f->word = GORT_STR("bye");
+    gort_defer_func(&f->fv);
+    gort_chan_recv(deferch, &v);
+}
+
+static void both_ways(void *arg)
+{
+    int64_t in, out = 5;
+    (void)arg;
+    gort_case cases[2] = { { bothch, GORT_RECV, &in, false }, { bothch, GORT_SEND, &out, false } };
+    gort_select(cases, 2, true);
+}
+
 /* Every goroutine but the caller parked (bounded: 5 s). */
 static void wait_parked(void)
 {
@@ -129,7 +162,7 @@ static void wait_parked(void)
                 (gp->waitreason != waitReasonSleep || gp->startfn == sleeper))
                 parked++;
         }
-        if (others == 13 && parked == others)
+        if (others == 15 && parked == others)
             return;
         gort_sleep(10 * 1000000);
     }
@@ -170,6 +203,8 @@ static int story_main(int argc, char **argv)
     full = gort_chan_new(&gort_type_int64, 2);
     selch = gort_chan_new(&gort_type_int64, 0);
     blockch = gort_chan_new(&gort_type_int64, 0);
+    deferch = gort_chan_new(&gort_type_int64, 0);
+    bothch = gort_chan_new(&gort_type_int64, 0);
     closedch = gort_chan_new(&gort_type_string, 3);
     int64_t v = 100;
     gort_chan_send(full, &v);
@@ -199,6 +234,8 @@ static int story_main(int argc, char **argv)
     closure->label = GORT_STR("tick");
     closure_fv = &closure->fv;
     gort_go_func(&closure->fv);
+    gort_go(deferrer, NULL);
+    gort_go(both_ways, NULL);
 
     make_maps();
     struct point p = { 3, 4 };
