@@ -26,10 +26,14 @@ CRITERION_FLAGS ?= --jobs=2 --short-filename
 check-unit: $(BUILD)/rel/unit-tests
 	GORTMAXPROCS=2 $< $(CRITERION_FLAGS)
 	GORTMAXPROCS=1 $< $(CRITERION_FLAGS)
+# The sanitizer runs use two workers whatever the machine has: on a 1-CPU
+# machine the default would be one worker, and TSan would never see two
+# threads touch a run queue, a channel or a lock at once.  (One run each:
+# the plain suite already covers GORTMAXPROCS=1.)
 check-unit-asan: $(BUILD)/asan/unit-tests
-	ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 $< $(CRITERION_FLAGS)
+	GORTMAXPROCS=2 ASAN_OPTIONS=detect_leaks=0:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 $< $(CRITERION_FLAGS)
 check-unit-tsan: $(BUILD)/tsan/unit-tests
-	TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 $< $(CRITERION_FLAGS)
+	GORTMAXPROCS=2 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 $< $(CRITERION_FLAGS)
 ifneq ($(UNIT_SRCS),)
 CHECK_TARGETS += check-unit check-unit-asan check-unit-tsan
 endif
