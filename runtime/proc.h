@@ -27,6 +27,8 @@ void   gort_stack_init(void);
 size_t gort_stack_size(void);
 bool   gort_stackalloc(struct m *mp, struct gstack *st, uintptr_t *guard);
 void   gort_stackfree(struct m *mp, struct gstack *st);
+extern _Atomic int64_t gort_stack_arenas;   /* arenas mmap'd so far */
+extern _Atomic int64_t gort_stack_carved;   /* stacks carved (a guard syscall each) */
 
 /* timer.c */
 int64_t gort_nanotime_coarse(void);    /* gort_nanotime() at the last tick (ms resolution) */

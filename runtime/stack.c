@@ -38,7 +38,10 @@
  * CACHE_BATCH stacks at a time.  So creating and finishing goroutines in a
  * steady state makes no system call.  Pooled stacks are linked through a
  * small record at the top of each stack (memory the previous goroutine has
- * touched already).
+ * touched already).  gort_stack_arenas and gort_stack_carved count the
+ * system calls behind new stacks (an mmap per arena, a guard per stack):
+ * a debugger can read them, and the tests check that neither moves while
+ * goroutines come and go in a steady state.
  *
  * proc.c attaches a stack when a goroutine first runs, not when it is
  * created, so a million queued-but-not-started goroutines cost a million
@@ -84,6 +87,11 @@ static struct freestack *pool;     /* global pool, under poollock */
 static int64_t poolcount;
 static uintptr_t arena_next, arena_end;  /* unused slots of the newest arena */
 
+/* Arenas mapped (one mmap each) and stacks carved from them (one mprotect
+ * or madvise each).  Written under poollock, read by anyone. */
+_Atomic int64_t gort_stack_arenas;
+_Atomic int64_t gort_stack_carved;
+
 void gort_stack_init(void)
 {
     pagesize = (size_t)sysconf(_SC_PAGESIZE);
@@ -93,9 +101,14 @@ void gort_stack_init(void)
         char *end;
         errno = 0;
         unsigned long long v = strtoull(env, &end, 0);
-        if (*end == 'k' || *end == 'K') { v <<= 10; end++; }
-        else if (*end == 'm' || *end == 'M') { v <<= 20; end++; }
-        if (errno != 0 || *end != '\0' || env[0] == '-' || v < MIN_STACK || v > (1ull << 30))
+        int shift = 0;
+        if (*end == 'k' || *end == 'K') { shift = 10; end++; }
+        else if (*end == 'm' || *end == 'M') { shift = 20; end++; }
+        /* Compare before shifting: a shift that overflows would wrap a
+         * huge number into a plausible size. */
+        bool toobig = v > (1ull << 30) >> shift;
+        v <<= shift;
+        if (errno != 0 || *end != '\0' || env[0] == '-' || toobig || v < MIN_STACK)
             gort_badcall("GORTSTACKSIZE", "\"%s\" is not a stack size between %d and %d bytes",
                          env, MIN_STACK, 1 << 30);
         stacksize = (size_t)v;
@@ -162,12 +175,14 @@ static bool carve(struct gstack *st, uintptr_t *guard)
                        MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (a == MAP_FAILED)
             return false;
+        atomic_fetch_add_explicit(&gort_stack_arenas, 1, memory_order_relaxed);
         arena_next = (uintptr_t)a;
         arena_end = arena_next + len;
     }
     uintptr_t base = arena_next;
     if (!install_guard(base))
         return false;
+    atomic_fetch_add_explicit(&gort_stack_carved, 1, memory_order_relaxed);
     arena_next += slot;
     *guard = base;
     st->lo = base + pagesize;
