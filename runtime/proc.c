@@ -71,11 +71,29 @@
  * C code keeps its m busy, a sleeping one keeps a timer pending: neither is
  * mistaken for a deadlock.
  *
+ * The limit: checkdead sees only the runtime's own threads.  A thread
+ * outside the runtime may use the non-blocking channel calls (trysend,
+ * tryrecv, close: nothing there parks), and a goroutine parked until such
+ * a thread sends looks exactly like a deadlocked one.  If at that moment
+ * no goroutine is runnable and no timer is pending, the report comes,
+ * although the foreign thread was about to send.  No cheap test tells the
+ * two apart (a thread that has not called yet leaves no trace), and
+ * giving up detection whenever a foreign thread has ever called would
+ * lose it for every such program.  So a program whose goroutines wait on
+ * foreign threads keeps a timer pending while they may be the only
+ * source of work: a goroutine that sleeps in a loop, or a select with a
+ * gort_after timeout.  (Go counts the extra m's that cgo callbacks run on
+ * and never reports then; gort's foreign threads are not m's.)
+ *
  * Wait times.  gopark stamps g->waitsince with gort_nanotime_coarse():
- * CLOCK_MONOTONIC at the kernel's last tick, so the same scale as
- * gort_nanotime() (debuggers subtract the two) but up to one tick (1-10
- * ms) early.  A wait is reported in minutes or milliseconds, and the full
- * clock cost a quarter of a channel round trip on this VM.
+ * CLOCK_MONOTONIC as the kernel last brought it up to date, so the same
+ * scale as gort_nanotime() (debuggers subtract the two) but a tick or two
+ * early (the kernel updates it lazily after idle: 3.6 to 7.4 ms behind
+ * with a 4 ms tick on this VM).  A wait is reported in minutes or
+ * milliseconds, and the full clock cost a quarter of a channel round trip
+ * on this VM.  The waker (goready) sets waitsince and waitreason back to
+ * 0 while the goroutine is still Gwaiting, so only a waiting goroutine
+ * carries a wait.
  *
  * Stacks are attached when a goroutine first runs and returned when it
  * dies (stack.c), so queued-but-unstarted goroutines cost only their g.
@@ -269,6 +287,16 @@ static void casgstatus(struct g *gp, uint32_t from, uint32_t to, const char *who
     if (!atomic_compare_exchange_strong(&gp->atomicstatus, &old, to))
         gort_fatal("%s: goroutine %lld has status %u, want %u",
                    who, (long long)gp->goid, old, from);
+}
+
+/* A parked goroutine is about to stop waiting: its wait reason and time
+ * go back to zero first (written while it is still Gwaiting and nobody
+ * runs it), so a debugger never reads a stale wait off a goroutine that
+ * is runnable or running. */
+static inline void unwait(struct g *gp)
+{
+    gp->waitreason = waitReasonZero;
+    gp->waitsince = 0;
 }
 
 /* ------------------------------------------------------------------ */
@@ -805,6 +833,7 @@ static void execute(struct m *mp, struct g *gp)
             gp->m = NULL;
             atomic_store_explicit(&gp->atomicstatus, Gwaiting, memory_order_release);
             if (f != NULL && !f(gp, arg)) {
+                unwait(gp);
                 casgstatus(gp, Gwaiting, Grunning, "gopark");
                 continue;       /* resume it at once */
             }
@@ -878,6 +907,7 @@ static void handoff_finish(void)
         atomic_store_explicit(&gp->atomicstatus, Gwaiting, memory_order_release);
         if (f != NULL && !f(gp, arg)) {
             /* "Resume it at once": it runs next, after this one. */
+            unwait(gp);
             casgstatus(gp, Gwaiting, Grunnable, "gopark");
             runqput(mp, gp, true);
         }
@@ -962,6 +992,7 @@ void goready(struct g *gp)
 {
     if (gp == NULL)
         gort_badcall("goready", "NULL goroutine");
+    unwait(gp);
     casgstatus(gp, Gwaiting, Grunnable, "goready");
     struct m *mp = getm();
     /* From a goroutine, gp runs next (the waker's partner: Go's runnext).
@@ -1095,10 +1126,15 @@ struct mainctx {
     char **argv;
 };
 
+/* Goroutine 1.  Its defers run before gort_main is told it returned, as
+ * a Go program's deferred calls in main run before the process exits:
+ * once maindone is set, gort_main returns and the process may exit under
+ * them. */
 static void main_goroutine(void *arg)
 {
     struct mainctx *mc = arg;
     mainresult = mc->fn(mc->argc, mc->argv);
+    gort_rundefers(getg());
     atomic_store(&maindone, 1);
     gort_futex_wake(&maindone, 1);
 }
@@ -1126,7 +1162,9 @@ static void *mstart(void *arg)
 {
     struct m *mp = arg;
     tls_m = mp;
-    mp->procid = (int32_t)syscall(SYS_gettid);
+    /* Release: a goroutine on another m may read it (a debugger-facing
+     * check) while this thread is still starting. */
+    __atomic_store_n(&mp->procid, (int32_t)syscall(SYS_gettid), __ATOMIC_RELEASE);
     pthread_attr_t attr;
     if (pthread_getattr_np(pthread_self(), &attr) == 0) {
         void *addr;

@@ -5,9 +5,10 @@
  * crash_run forks; the child runs body as gort_main's main function with
  * stderr going into a pipe, core dumps off (RLIMIT_CORE 0) and file:line
  * lookups on; the parent collects everything the child wrote and how it
- * ended.  The test's own process never starts the runtime, so one test
- * can run several children.  A child that outlives `seconds` is killed and
- * reported as such.
+ * ended.  crash_run_raw runs a plain function instead, with no runtime
+ * started (misuse before gort_main).  The test's own process never starts
+ * the runtime, so one test can run several children.  A child that
+ * outlives `seconds` is killed and reported as such.
  */
 #ifndef PROC_CRASH_H
 #define PROC_CRASH_H
@@ -31,9 +32,11 @@ struct crash {
     char   out[1 << 17];
 };
 
-/* env: NULL or one "NAME=value" set in the child before gort_main. */
-static inline void crash_run_env(struct crash *c, int (*body)(int, char **), const char *procs,
-                                 int seconds, const char *env)
+/* env: NULL or one "NAME=value" set in the child before gort_main.  With
+ * raw set, the child calls raw() on its own thread instead of starting the
+ * runtime (misuse before gort_main), and exits 0 if it returns. */
+static inline void crash_spawn(struct crash *c, int (*body)(int, char **), void (*raw)(void),
+                               const char *procs, int seconds, const char *env)
 {
     memset(c, 0, sizeof *c);
     int fds[2];
@@ -51,6 +54,10 @@ static inline void crash_run_env(struct crash *c, int (*body)(int, char **), con
             setenv("GORTMAXPROCS", procs, 1);
         if (env != NULL)
             putenv((char *)env);
+        if (raw != NULL) {
+            raw();
+            _exit(0);
+        }
         int rc = gort_main(body, 0, NULL);
         _exit(rc);
     }
@@ -83,10 +90,22 @@ static inline void crash_run_env(struct crash *c, int (*body)(int, char **), con
         ;
 }
 
+static inline void crash_run_env(struct crash *c, int (*body)(int, char **), const char *procs,
+                                 int seconds, const char *env)
+{
+    crash_spawn(c, body, NULL, procs, seconds, env);
+}
+
 static inline void crash_run(struct crash *c, int (*body)(int, char **), const char *procs,
                              int seconds)
 {
-    crash_run_env(c, body, procs, seconds, NULL);
+    crash_spawn(c, body, NULL, procs, seconds, NULL);
+}
+
+/* raw() in a child with no runtime started. */
+static inline void crash_run_raw(struct crash *c, void (*raw)(void), int seconds)
+{
+    crash_spawn(c, NULL, raw, NULL, seconds, NULL);
 }
 
 static inline bool crash_aborted(const struct crash *c)

@@ -1,7 +1,8 @@
 /*
  * test_defer.c: gort_defer / gort_defer_func (runtime/defer.c): reverse
  * order when the goroutine's function returns, closures, a defer that
- * defers, and defers run by gort_panic before its report.
+ * defers, goroutine 1's defers run before gort_main returns, and defers
+ * run by gort_panic before its report.
  */
 #include "gort_test.h"
 #include "proc_crash.h"
@@ -134,6 +135,38 @@ static int loop_main(int argc, char **argv)
 Test(defer, many_defers, .timeout = 10)
 {
     gt_run(loop_main);
+}
+
+/* Goroutine 1's defers run before gort_main returns.  The slow one sleeps
+ * first: were they run after gort_main was told main_fn returned, the
+ * test's thread would read the flag before it is set. */
+static atomic_int main_deferred;
+
+static void slow_mark(void *arg)
+{
+    gort_sleep(20 * 1000000ll);
+    atomic_store(&main_deferred, (int)(intptr_t)arg);
+}
+
+static void mark_first(void *arg)
+{
+    (void)arg;
+    /* registered last, so runs first: the slow one has not run yet */
+    gt_assert_eq(atomic_load(&main_deferred), 0);
+}
+
+static int main_defers_main(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    gort_defer(slow_mark, (void *)7);
+    gort_defer(mark_first, NULL);
+    return 0;
+}
+
+Test(defer, main_defers_run_before_gort_main_returns, .timeout = 10)
+{
+    gt_run(main_defers_main);
+    cr_assert_eq(atomic_load(&main_deferred), 7);
 }
 
 /* On panic: the defers run before the report. */

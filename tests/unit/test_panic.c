@@ -117,6 +117,24 @@ Test(panic, stack_overflow_report_guard_region, .timeout = 30)
     check_overflow_report("GORTSTACKGUARD=madvise");
 }
 
+/* GORTSTACKSIZE really sets the limit: the overflow comes at 64 KiB and
+ * the report says so, with a stack range of exactly that size. */
+Test(panic, stack_overflow_at_gortstacksize, .timeout = 30)
+{
+    static struct crash c;
+    crash_run_env(&c, overflow_main, NULL, 25, "GORTSTACKSIZE=64k");
+    cr_assert(crash_aborted(&c), "status %d, output:\n%s", c.status, c.out);
+    const char *want = "runtime: goroutine stack exceeds 65536-byte limit\n";
+    cr_assert(strncmp(c.out, want, strlen(want)) == 0, "output:\n%.2000s", c.out);
+    unsigned long sp, lo, hi;
+    cr_assert(sscanf(c.out + strlen(want), "runtime: sp=%lx stack=[%lx, %lx]", &sp, &lo, &hi) == 3,
+              "output:\n%.2000s", c.out);
+    cr_assert_eq(hi - lo, 65536ul);
+    cr_assert(sp < lo + 4096 && sp >= lo - 65536, "sp %#lx, stack [%#lx, %#lx]", sp, lo, hi);
+    cr_assert(strstr(c.out, "\nfatal error: stack overflow\n\ngoroutine 2 [running]:\n") != NULL,
+              "output:\n%.2000s", c.out);
+}
+
 static void nilderef(void *arg)
 {
     /* Not NULL itself: UBSan would catch a store through NULL first. */
