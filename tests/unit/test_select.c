@@ -145,6 +145,46 @@ static int null_closed_body(int argc, char **argv)
 
 Test(select, null_and_closed_channels, .timeout = 30) { gt_run(null_closed_body); }
 
+/* A select parked on a receive from X: another goroutine closes X, and the
+ * case returns with ok == false and the element zeroed (not left as it
+ * was), whichever of the cases was polled first. */
+static struct hchan *cx, *cy;
+static struct g *_Atomic closer_sel_g;
+static void closer(void *arg)
+{
+    (void)arg;
+    wait_parked(&closer_sel_g, waitReasonSelect);
+    gort_chan_close(cx);
+}
+
+static int closed_while_parked_body(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    for (int k = 0; k < 20; k++) {
+        cx = gort_chan_new(&gort_type_int64, k % 2);
+        cy = gort_chan_new(&gort_type_int64, 0);
+        int64_t gx = 42, gy = 43;
+        gort_case cs[] = {
+            { cy, GORT_RECV, &gy, true },
+            { cx, GORT_RECV, &gx, true },
+        };
+        atomic_store(&closer_sel_g, NULL);
+        gort_go(closer, NULL);
+        publish_self(&closer_sel_g);
+        gt_assert_eq(gort_select(cs, 2, true), 1);
+        gt_assert(!cs[1].ok);
+        gt_assert_eq(gx, 0);
+        gt_assert_eq(gy, 43);                   /* the other case untouched */
+        gt_assert(cy->recvq.first == NULL && cx->recvq.first == NULL);
+        gt_assert(getg()->waiting == NULL);
+        gort_chan_free(cy);
+        gort_chan_free(cx);
+    }
+    return 0;
+}
+
+Test(select, receive_case_woken_by_close, .timeout = 30) { gt_run(closed_while_parked_body); }
+
 static int send_closed_body(int argc, char **argv)
 {
     (void)argc; (void)argv;
@@ -192,6 +232,20 @@ static int null_send_elem_body(int argc, char **argv)
     return 0;
 }
 
+static int null_cases_body(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    gort_select(NULL, 2, true);
+    return 0;
+}
+static int negative_count_body(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    gort_case cs[] = { { NULL, GORT_RECV, NULL, false } };
+    gort_select(cs, -1, false);
+    return 0;
+}
+
 Test(select, panics_and_misuse, .timeout = 60)
 {
     struct chan_crash *r = malloc(sizeof *r);
@@ -203,6 +257,10 @@ Test(select, panics_and_misuse, .timeout = 60)
     expect_abort_line(r, "fatal error: gort_select: case 0: dir 3 is neither GORT_SEND nor GORT_RECV");
     chan_crash(r, null_send_elem_body, 20);
     expect_abort_line(r, "fatal error: gort_select: case 0: NULL element pointer");
+    chan_crash(r, null_cases_body, 20);
+    expect_abort_line(r, "fatal error: gort_select: NULL cases");
+    chan_crash(r, negative_count_body, 20);
+    expect_abort_line(r, "fatal error: gort_select: -1 cases (0 to 32767)");
     free(r);
 }
 

@@ -189,6 +189,47 @@ static int mutex_deadlock_body(int argc, char **argv)
     return 0;
 }
 
+static int null_unlock_body(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    gort_mutex_unlock(NULL);
+    return 0;
+}
+static int null_wg_add_body(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    gort_waitgroup_add(NULL, 1);
+    return 0;
+}
+static int null_wg_done_body(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    gort_waitgroup_done(NULL);
+    return 0;
+}
+static int null_wg_wait_body(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    gort_waitgroup_wait(NULL);
+    return 0;
+}
+static int negative_add_body(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    static gort_waitgroup wg = GORT_WAITGROUP_INIT;
+    gort_waitgroup_add(&wg, -3);
+    return 0;
+}
+static int unlock_twice_body(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    static gort_mutex m = GORT_MUTEX_INIT;
+    gort_mutex_lock(&m);
+    gort_mutex_unlock(&m);
+    gort_mutex_unlock(&m);
+    return 0;
+}
+
 Test(sync, misuse_and_panics, .timeout = 60)
 {
     struct chan_crash *r = malloc(sizeof *r);
@@ -198,6 +239,18 @@ Test(sync, misuse_and_panics, .timeout = 60)
     expect_abort_line(r, "panic: sync: negative WaitGroup counter");
     chan_crash(r, null_mutex_body, 20);
     expect_abort_line(r, "fatal error: gort_mutex_lock: NULL mutex");
+    chan_crash(r, unlock_twice_body, 20);
+    expect_abort_line(r, "fatal error: sync: unlock of unlocked mutex");
+    chan_crash(r, null_unlock_body, 20);
+    expect_abort_line(r, "fatal error: gort_mutex_unlock: NULL mutex");
+    chan_crash(r, null_wg_add_body, 20);
+    expect_abort_line(r, "fatal error: gort_waitgroup_add: NULL wait group");
+    chan_crash(r, null_wg_done_body, 20);
+    expect_abort_line(r, "fatal error: gort_waitgroup_done: NULL wait group");
+    chan_crash(r, null_wg_wait_body, 20);
+    expect_abort_line(r, "fatal error: gort_waitgroup_wait: NULL wait group");
+    chan_crash(r, negative_add_body, 20);
+    expect_abort_line(r, "panic: sync: negative WaitGroup counter");
     chan_crash(r, mutex_deadlock_body, 20);
     expect_abort_line(r, "fatal error: all goroutines are asleep - deadlock!");
     cr_assert(has_line(r->out, "goroutine 1 [mutex]:"), "%s", r->out);
