@@ -68,6 +68,7 @@ struct mem {
     size_t nfsegs;
     bool truncated;             /* some segment lies past the end of the file */
     int fd;                     /* >= 0: small reads of the core use pread (see mem.c) */
+    struct pcache *cache;       /* pages of those preads (mem_use_fd) */
     const unsigned char *image; /* the core image, for file offsets */
     size_t imagesize;
     int machine;                /* e_machine of the core */
@@ -78,6 +79,8 @@ bool mem_init(struct mem *m, const void *image, size_t size);
 /* Add the binary's PT_LOAD segments (image kept alive by the caller),
  * relocated by bias, as a fallback for what the core lacks. */
 void mem_add_file(struct mem *m, const void *image, size_t size, uint64_t bias);
+/* Small reads of the core then go through pread(2) on fd, page-cached. */
+void mem_use_fd(struct mem *m, int fd);
 void mem_fini(struct mem *m);
 /* Read n bytes at addr; true only when all n were read. */
 bool mem_read(const struct mem *m, uint64_t addr, void *buf, size_t n);

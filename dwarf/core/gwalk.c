@@ -34,7 +34,21 @@ struct goffs {
     int64_t status_sz, reason_sz, goid_sz, since_sz, parent_sz;
     int64_t m_procid, m_curg, m_procid_sz;
     int64_t s_g, s_c, s_obj, s_elem, s_waitlink, s_isselect, s_size;
+    /* The gstatus enumerators, looked up once rather than per g: a name
+     * lookup walks the whole layout table (100,000 g's x 6 states). */
+    struct { int64_t v; bool known; } st[6];
 };
+enum { ST_IDLE, ST_RUNNABLE, ST_RUNNING, ST_SYSCALL, ST_WAITING, ST_DEAD };
+static const struct { const char *e, *word; } state_names[] = {
+    [ST_IDLE] = { "Gidle", "idle" },          [ST_RUNNABLE] = { "Grunnable", "runnable" },
+    [ST_RUNNING] = { "Grunning", "running" }, [ST_SYSCALL] = { "Gsyscall", "syscall" },
+    [ST_WAITING] = { "Gwaiting", "waiting" }, [ST_DEAD] = { "Gdead", "dead" },
+};
+
+static bool is_state(const struct goffs *o, int which, int64_t status)
+{
+    return o->st[which].known && o->st[which].v == status;
+}
 
 static int64_t rd(const unsigned char *buf, int64_t off, int64_t size)
 {
@@ -80,6 +94,8 @@ static bool offsets(const struct layout *l, struct goffs *o)
     o->s_elem = lay_off(l, "sudog", "elem");
     o->s_waitlink = lay_off(l, "sudog", "waitlink");
     o->s_isselect = lay_off(l, "sudog", "isSelect");
+    for (int i = 0; i < 6; i++)
+        o->st[i].known = lay_enum(l, "gstatus", state_names[i].e, &o->st[i].v);
     /* layout_load already refused a binary lacking any of these; this is
      * the check that sizes are sane (a field inside its struct). */
     int64_t g_fields[] = { o->sp, o->pc, o->bp, o->lo, o->hi, o->goid, o->status, o->reason,
@@ -119,17 +135,11 @@ uint64_t fp_user_frame(struct target *t, uint64_t pc, uint64_t bp, uint64_t lo,
     return 0;
 }
 
-static const char *state_name(const struct layout *l, int64_t st)
+static const char *state_name(const struct goffs *o, int64_t st)
 {
-    static const struct { const char *e, *word; } names[] = {
-        { "Gidle", "idle" },       { "Grunnable", "runnable" }, { "Grunning", "running" },
-        { "Gsyscall", "syscall" }, { "Gwaiting", "waiting" },   { "Gdead", "dead" },
-    };
-    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++) {
-        int64_t v;
-        if (lay_enum(l, "gstatus", names[i].e, &v) && v == st)
-            return names[i].word;
-    }
+    for (int i = 0; i < 6; i++)
+        if (is_state(o, i, st))
+            return state_names[i].word;
     return NULL;
 }
 
@@ -202,19 +212,18 @@ static void read_g(struct target *t, const struct goffs *o, struct gor *g, unsig
     g->gopc = (uint64_t)rd(buf, o->gopc, 8);
     g->startpc = (uint64_t)rd(buf, o->startpc, 8);
     g->parentgoid = rd(buf, o->parent, o->parent_sz);
-    g->state = state_name(&t->lay, g->status);
+    g->state = state_name(o, g->status);
     if (!g->state) {
         snprintf(g->corrupt, sizeof g->corrupt, "status %lld is no gstatus", (long long)g->status);
         g->state = "<corrupt: bad status>";
         return;
     }
-    int64_t v;
-    g->dead = lay_enum(&t->lay, "gstatus", "Gdead", &v) && v == g->status;
+    g->dead = is_state(o, ST_DEAD, g->status);
     if (g->dead)
         return;
     if (g->goid <= 0)
         snprintf(g->corrupt, sizeof g->corrupt, "goid %lld", (long long)g->goid);
-    bool waiting = lay_enum(&t->lay, "gstatus", "Gwaiting", &v) && v == g->status;
+    bool waiting = is_state(o, ST_WAITING, g->status);
     if (waiting) {
         g->reason = reason_word(t, g->waitreason);
         if (!g->reason)
@@ -222,8 +231,8 @@ static void read_g(struct target *t, const struct goffs *o, struct gor *g, unsig
         uint64_t s = (uint64_t)rd(buf, o->waiting, 8);
         read_sudogs(t, o, g, s);
     }
-    bool running = lay_enum(&t->lay, "gstatus", "Grunning", &v) && v == g->status;
-    bool syscall = lay_enum(&t->lay, "gstatus", "Gsyscall", &v) && v == g->status;
+    bool running = is_state(o, ST_RUNNING, g->status);
+    bool syscall = is_state(o, ST_SYSCALL, g->status);
     if ((running || syscall) && g->m) {
         unsigned char mb[16];
         uint64_t curg;

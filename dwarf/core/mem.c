@@ -19,12 +19,18 @@
  * crosses segment boundaries is stitched together piece by piece.
  *
  * Small reads go through pread(2) when the caller gave us the file
- * descriptor (mem.fd): listing 100,000 goroutines touches ~120,000
+ * descriptor (mem_use_fd): listing 100,000 goroutines touches ~120,000
  * scattered pages of a core that can be tens of GiB (sparse), and on a
  * virtual machine each first touch of an mmap'd page is a page fault that
- * costs ~20 us, while a pread of a few bytes from the page cache is a
- * fraction of that.  Big blocks (mem_view: stacks scanned whole) still use
- * the mapping, zero-copy.
+ * costs ~20 us, while a pread from the page cache is a fraction of that.
+ * The preads are of whole 4 KiB pages kept in a small direct-mapped cache
+ * (PCACHE_PAGES): a listing reads each g (256 bytes, allocated side by
+ * side), its sudog and two to four frame-pointer pairs near its saved sp,
+ * which is six preads of a few bytes per goroutine uncached and about one
+ * page per goroutine cached; the system call, not the copy, is what costs
+ * (measured on a 100,000-goroutine kernel core: tests/core/README.md).
+ * Big blocks (mem_view: stacks scanned whole) still use the mapping,
+ * zero-copy.
  */
 #ifndef _GNU_SOURCE
 #define _GNU_SOURCE
@@ -35,6 +41,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+/* The page cache of pread'd core pages: direct-mapped by file page number,
+ * 1024 pages (4 MiB).  Enough for the g's and sudogs of a walk in flight
+ * plus the stack page of the goroutine being read; a cold miss is one
+ * pread, the same as no cache at all. */
+enum { PCACHE_PAGE = 4096, PCACHE_PAGES = 1024 };
+struct pcache {
+    uint64_t tag[PCACHE_PAGES];          /* file page number + 1; 0: empty */
+    uint32_t len[PCACHE_PAGES];          /* bytes valid (short at end of file) */
+    unsigned char data[PCACHE_PAGES][PCACHE_PAGE];
+};
 
 /* A core of a real process has a few hundred segments; 65536 is the
  * kernel's mapping limit region and bounds what a garbage e_phnum costs. */
@@ -151,8 +168,17 @@ void mem_add_file(struct mem *m, const void *image, size_t size, uint64_t bias)
     m->nfsegs = (size_t)n;
 }
 
+void mem_use_fd(struct mem *m, int fd)
+{
+    m->fd = fd;
+    if (fd >= 0 && !m->cache)
+        m->cache = calloc(1, sizeof *m->cache);   /* NULL: plain preads */
+}
+
 void mem_fini(struct mem *m)
 {
+    free(m->cache);
+    m->cache = NULL;
     free(m->segs);
     free(m->fsegs);
     m->segs = m->fsegs = NULL;
@@ -196,6 +222,33 @@ static const unsigned char *piece(const struct mem *m, uint64_t addr, uint64_t *
     return NULL;
 }
 
+/* k bytes at file offset off through the page cache; false when a pread
+ * comes up short (the caller then falls back to the mapping). */
+static bool cached_pread(struct pcache *c, int fd, uint64_t off, unsigned char *out, size_t k)
+{
+    while (k > 0) {
+        uint64_t pg = off / PCACHE_PAGE, in = off % PCACHE_PAGE;
+        size_t slot = (size_t)(pg % PCACHE_PAGES);
+        if (c->tag[slot] != pg + 1) {
+            ssize_t got = pread(fd, c->data[slot], PCACHE_PAGE, (off_t)(pg * PCACHE_PAGE));
+            if (got <= 0) {
+                c->tag[slot] = 0;
+                return false;
+            }
+            c->tag[slot] = pg + 1;
+            c->len[slot] = (uint32_t)got;
+        }
+        if (in >= c->len[slot])
+            return false;
+        size_t here = c->len[slot] - in < k ? c->len[slot] - in : k;
+        memcpy(out, c->data[slot] + in, here);
+        out += here;
+        off += here;
+        k -= here;
+    }
+    return true;
+}
+
 bool mem_read(const struct mem *m, uint64_t addr, void *buf, size_t n)
 {
     unsigned char *out = buf;
@@ -206,8 +259,10 @@ bool mem_read(const struct mem *m, uint64_t addr, void *buf, size_t n)
             return false;
         size_t k = len < n ? (size_t)len : n;
         bool incore = m->fd >= 0 && p >= m->image && p < m->image + m->imagesize;
-        if (!incore || k > 4096 ||
-            pread(m->fd, out, k, (off_t)(p - m->image)) != (ssize_t)k)
+        uint64_t off = (uint64_t)(p - m->image);
+        if (!incore || k > PCACHE_PAGE ||
+            !(m->cache ? cached_pread(m->cache, m->fd, off, out, k)
+                       : pread(m->fd, out, k, (off_t)off) == (ssize_t)k))
             memcpy(out, p, k);
         out += k;
         n -= k;

@@ -170,6 +170,32 @@ static bool map_file(const char *path, int *fd, void **map, size_t *size, char *
     return true;
 }
 
+/* dwfl_core_file_report looks for an ELF header at the start of every
+ * PT_LOAD of the core, through our mapping: one page fault per segment.  A
+ * core of 100,000 goroutines has ~33,000 segments (stacks between guard
+ * pages), and a fault costs ~15 us on a virtual machine where
+ * MADV_POPULATE_READ of the same page costs a fraction of it (no exception
+ * round trip): measured 0.45 s of faults in the open phase before this. */
+static void prefault_segment_heads(struct target *t)
+{
+#ifdef MADV_POPULATE_READ
+    long pg = sysconf(_SC_PAGESIZE);
+    const struct seg *s = t->mem.segs;
+    const unsigned char *base = t->coremap;
+    for (size_t i = 0; pg > 0 && i < t->mem.nsegs; i++) {
+        if (!s[i].data || s[i].avail == 0)
+            continue;
+        uintptr_t a = (uintptr_t)s[i].data & ~(uintptr_t)(pg - 1);
+        if (a < (uintptr_t)base)
+            continue;
+        if (madvise((void *)a, (size_t)pg, MADV_POPULATE_READ) != 0)
+            return;   /* an older kernel: the faults happen as before */
+    }
+#else
+    (void)t;
+#endif
+}
+
 struct findmain {
     const char *real;
     Dwfl_Module *mod;
@@ -210,7 +236,7 @@ bool target_open(struct target *t, const char *bin, const char *core, char *err,
         snprintf(err, errlen, "%s: %s", core, t->mem.err);
         return false;
     }
-    t->mem.fd = t->corefd;
+    mem_use_fd(&t->mem, t->corefd);
     if (!map_file(bin, &t->binfd, &t->binmap, &t->binsize, err, errlen))
         return false;
     if (t->binsize < sizeof(Elf64_Ehdr) || memcmp(t->binmap, ELFMAG, SELFMAG) != 0) {
@@ -222,6 +248,7 @@ bool target_open(struct target *t, const char *bin, const char *core, char *err,
         return false;
     }
 
+    prefault_segment_heads(t);
     t->coreelf = elf_memory(t->coremap, t->coresize);
     t->dwfl = dwfl_begin(&callbacks);
     t->syms = calloc(1, sizeof *t->syms);
