@@ -30,10 +30,14 @@ $(CORE_FUZZ): dwarf/core/fuzz.c $(filter-out dwarf/core/main.c,$(CORE_SRCS)) $(C
 	    -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=all \
 	    dwarf/core/fuzz.c $(filter-out dwarf/core/main.c,$(CORE_SRCS)) $(CORE_LIBS) -o $@
 
-CORE_PROGS := $(BUILD)/tests/core/fakeg $(BUILD)/tests/core/plain
+CORE_PROGS := $(BUILD)/tests/core/fakeg $(BUILD)/tests/core/plain $(BUILD)/tests/core/ring
 $(BUILD)/tests/core/%: tests/core/progs/%.c runtime/runtime.h runtime/gort.h
 	@mkdir -p $(@D)
 	$(CC) $(CSTD) $(DEBUGFLAGS) $(WARN) -O0 -pthread -D_GNU_SOURCE $(CFLAGS) -Iruntime $< -o $@
+# ring: a deadlock of the real runtime (linked with libgort, like a sample).
+$(BUILD)/tests/core/ring: tests/core/progs/ring.c $(LIBGORT) runtime/gort.h
+	@mkdir -p $(@D)
+	$(CC) $(SAMPLE_CFLAGS) $(CFLAGS) -Iruntime $< $(LIBGORT) $(LDLIBS_GORT) -o $@
 
 ALL_TARGETS += $(GORT_CORE) $(GORT_CORE_ASAN) $(CORE_PROGS)
 

@@ -150,7 +150,7 @@ def cores(tmp_path_factory):
         if name in made:
             return made[name]
         kind, _, what = name.partition(":")
-        wd = str(base / name.replace(":", "_"))
+        wd = str(base / name.replace(":", "_").replace("@", "_").replace(",", "_"))
         if what == "fakeg":
             b = prog("fakeg")
             c = kernel_core(b, ["abort", "3"], wd) if kind == "kernel" else \
@@ -163,8 +163,11 @@ def cores(tmp_path_factory):
             b = prog("plain")
             c = kernel_core(b, [], wd) if kind == "kernel" else gdb_core(b, [], wd)
         else:
+            # "kind:prog@a,b": prog run with arguments a b
+            what, _, argstr = what.partition("@")
+            args = argstr.split(",") if argstr else []
             b = prog(what)
-            c = kernel_core(b, [], wd) if kind == "kernel" else gdb_core(b, [], wd)
+            c = kernel_core(b, args, wd) if kind == "kernel" else gdb_core(b, args, wd)
         made[name] = (b, c)
         return made[name]
     return get

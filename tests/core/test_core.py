@@ -125,7 +125,8 @@ def test_waitgraph_fixture(cores, kind, validate):
     d = run_core("--json", b, c, "waitgraph").json()
     validate(d)
     assert {(e["from"], e["to"], e["kind"]) for e in d["edges"]} >= {(3, 4, "owner"), (4, 3, "owner")}
-    assert d["cycles"] == [{"goroutines": [3, 4, 3], "certain": True}]
+    assert d["cycles"] == [{"goroutines": [3, 4, 3], "certain": True, "length": 2,
+                            "truncated": False}]
     assert d["all_blocked"] is False
 
 
