@@ -164,13 +164,83 @@ def drop_guessed_edges(text):
 # with every edit of the scheduler) are left out of golden files, and frame
 # numbers with them: a golden file records what a person reads about their
 # own program.  The story checks still look at the raw output.
-_RUNTIME_FRAME = re.compile(r"(?m)^\s*#\d+\s.*\bat (\S*/)?runtime/\S+:\d+\n?")
+# When gdb prints a single frame (`goroutine N`, `frame`, `up`) the line
+# of source it stopped at follows the frame ("244\t    gort_swapctx(...)"),
+# after a warning when the runtime's source was edited since the build:
+# they go with their frame.
+_STALE = r"warning: Source file is more recent than executable\.\n"
+_RUNTIME_FRAME = re.compile(r"(?m)^\s*#\d+\s.*\bat (\S*/)?runtime/\S+:\d+\n"
+                            r"(?:(?:%s)?\d+\t.*(?:\n|$))?" % _STALE)
 _FRAME_NUMBER = re.compile(r"(?m)^(\s*)#\d+\s+")
+
+
+# A map's entries come out in bucket order, which depends on the map's
+# random hash seed (by design, as in Go): a golden file lists them sorted,
+# one top-level map entry per line, so it can be compared and reviewed.
+_MAP_HEAD = re.compile(r"map\[[^\n]*? with \d+ entr(?:y|ies)(?: \([a-z ]+\))? = \{")
+
+
+def _split_entries(text, start):
+    """The entries of the map whose `{` is at text[start - 1], split at
+    commas outside brackets and quotes, and the index just past its `}`;
+    None when the braces do not balance (a truncated line: left alone)."""
+    depth, quote, esc, items, begin = 0, False, False, [], start
+    for i in range(start, len(text)):
+        ch = text[i]
+        if quote:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                quote = False
+            continue
+        if ch == '"':
+            quote = True
+        elif ch in "{[(":
+            depth += 1
+        elif ch in ")]":
+            depth -= 1
+        elif ch == "}":
+            if depth == 0:
+                items.append(text[begin:i].strip())
+                return [x for x in items if x], i + 1
+            depth -= 1
+        elif ch == "," and depth == 0:
+            items.append(text[begin:i].strip())
+            begin = i + 1
+    return None
+
+
+def _natural(entry):
+    """["user:0010"] after ["user:0009"], [10] after [9]."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", entry)]
+
+
+def sort_map_entries(text):
+    out, pos = [], 0
+    for m in _MAP_HEAD.finditer(text):
+        if m.start() < pos:
+            continue                      # inside a map already rewritten
+        split = _split_entries(text, m.end())
+        if split is None:
+            continue
+        items, end = split
+        tail = []
+        if items and items[-1].endswith("..."):     # a list cut by `set print elements`
+            items[-1], tail = items[-1][:-3], ["..."]
+        entries = sorted(items, key=_natural)
+        out.append(text[pos:m.end()])
+        out.append("\n  " + ",\n  ".join(entries + tail) + "\n}")
+        pos = end
+    out.append(text[pos:])
+    return "".join(out)
 
 
 def normalise(text, extra=()):
     text = drop_guessed_edges(text + "\n")
     text = _RUNTIME_FRAME.sub("", text)
+    text = sort_map_entries(text)
     text = _FRAME_NUMBER.sub(r"\1#N  ", text)
     for rx, repl in list(_NORMALISERS) + [(re.compile(a), b) for a, b in extra]:
         text = rx.sub(repl, text)
