@@ -22,13 +22,18 @@
  *     info goroutines     (2 and 3 [chan receive])
  *     print alice_inbox   (chan int64_t, len 0, waiting to receive: goroutine 2)
  *     print messages      (chan gort_string, len 2, cap 4: the two messages)
- *     goroutine 2 bt, goroutine 3 frame function bob, info locals
- * continue, and the deadlock report and SIGABRT follow.  On the core:
+ *     goroutine 2 bt, goroutine 3 bt   (gort_chan_recv called from alice, bob)
+ * continue, and the deadlock report and SIGABRT follow.  On the core the
+ * same, and:
+ *     gort waitgraph, or
+ *     gort-core deadlock core waitgraph    (3 goroutines, 3 blocked; no
+ *                                           goroutine is queued opposite
+ *                                           either inbox, so the verdict
+ *                                           is the runtime's: all
+ *                                           goroutines are blocked: deadlock)
  *     gort-core deadlock core goroutines   (1 [waitgroup], 2 and 3 [chan receive])
  *     gort-core deadlock core chans        (the two inboxes, each with its
  *                                           one waiting receiver)
- *     gort-core deadlock core waitgraph    (who could end whose wait: nobody;
- *                                           all goroutines blocked: deadlock)
  */
 #include <gort.h>
 #include <stdio.h>

@@ -9,6 +9,11 @@
  * =2: the output is the same set of lines, "done" lines in order, and
  * "goroutines at the end: 1".
  *
+ * Not a debugging story (tests/samples/test_stories.py has none for it):
+ * nothing goes wrong and nothing waits for long, so there is no state for
+ * a debugger to find.  It is the build's smoke test instead: gort-dwarf's
+ * checks and the auto-load tests (tests/dwarf/) run on it.
+ *
  * What a person should see:
  *     hello from goroutine 1
  *     worker 1 (goroutine 2) says hello      (these three in any order)

@@ -28,9 +28,16 @@
  *     overflow_main(...)
  *     	.../samples/overflow.c:L+1 +0x..     (the gort_sleep line)
  *
- * never a bare "Segmentation fault".  In gdb, `bt` in the crashed thread
- * shows the same descend frames, and gort-core on the core lists both
- * goroutines.
+ * never a bare "Segmentation fault".  On the core (gdb ./overflow core):
+ *   - `info goroutines`: "* 2 running  descend at overflow.c:N" (the
+ *     line of the function's first store to its frame) and 1 [sleep];
+ *   - `bt` in the crashed thread: abort() from gort_die(), the runtime's
+ *     SIGSEGV `handler` on its signal stack, `<signal handler called>`,
+ *     then descend (depth=...) about 250 times; `bt -3` ends in
+ *     start_descent and the goroutine's entry;
+ *   - gort-core ./overflow core goroutines: the same two goroutines.
+ * There is no live story: the process is gone once the report is out
+ * (tests/samples/test_stories.py checks the report and the core).
  */
 #include <gort.h>
 #include <stdio.h>

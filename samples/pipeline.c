@@ -25,8 +25,11 @@
  *                                 len, cap, the buffered elements in order,
  *                                 the ids of the goroutines waiting to send)
  *     goroutine 2 bt             (the producer, stopped in gort_chan_send)
+ *     gort waitgraph             (7 goroutines, 6 blocked, but not all:
+ *                                 main runs, and will drain `results`)
  * gort-core on a core taken there (gcore) shows the same: `goroutines`,
- * `chans` (both channels, their buffers and their waiting senders).
+ * `chans` (both channels, their buffers and their waiting senders),
+ * `waitgraph`.
  */
 #include <gort.h>
 #include <stdio.h>

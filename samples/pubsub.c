@@ -18,9 +18,13 @@
  *     one [sleep].
  *   - `p topics`: map[gort_string]struct topic with "prices", "news",
  *     "weather", each with its subscriber channels.
- *   - `p topics` entries' channels: the slow subscriber's channel full
- *     (len == cap) with the broker's id among its senders.
- *   - `gort waitgraph`: publisher -> broker -> slow subscriber.
+ *   - `p topics` entries' channels, or `gort chans`: the slow
+ *     subscriber's channel full (len 2, cap 2) with the broker waiting to
+ *     send on it, and the inbox full (len 8, cap 8) with the publisher.
+ *   - `gort waitgraph` (or gort-core's): the broker -> the slow
+ *     subscriber, "holds a reference to" that full channel: the slow
+ *     subscriber is the only goroutine whose stack holds it, so the only
+ *     one that could make room (a guess, the only kind a core allows).
  */
 #include <gort.h>
 #include <stdatomic.h>

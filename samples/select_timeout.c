@@ -23,11 +23,14 @@
  * In gdb:  break story_ready, run, then
  *     info goroutines        (2 [select], 3 [sleep])
  *     goroutine 2 bt         (gort_select called from watcher)
- *     goroutine 2 frame function watcher, info locals   (the cases array)
+ *     goroutine 2, frame function watcher, info locals
+ *                            (tick and the cases array: both channels,
+ *                             each with goroutine 2 waiting "(select)")
  *     print quit             (chan int64_t, len 0, cap 0, waiting to
- *                             receive: goroutine 2)
- * gort-core's `chans` and `waitgraph` show the watcher waiting on two
- * channels at once.
+ *                             receive: goroutine 2 (select))
+ * gort-core's `chans` shows the watcher on the recvq of both channels at
+ * once; `waitgraph` lists it as blocked with no goroutine known to end
+ * its wait (main will close `quit`, but holds it only as a global).
  */
 #include <gort.h>
 #include <stdio.h>
