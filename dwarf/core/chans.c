@@ -71,7 +71,12 @@ static uint64_t rdu(const unsigned char *b, int64_t off, int64_t sz)
     return v;
 }
 
-/* Goroutine ids of a wait list: sudog->g->goid from first along next. */
+/* Goroutine ids of a wait list: sudog->g->goid from first along next.
+ * A wait list is as long as the goroutines parked on it (100,000 receivers
+ * of one channel is a real program), so length alone proves nothing: a
+ * loop is caught by Brent's method (a saved node, re-saved at each power
+ * of two steps; meeting it again means a cycle) and the walk is bounded by
+ * LIMIT_GOROUTINES, the most a table may hold. */
 static void waiters(struct target *t, const struct coffs *o, uint64_t q, struct idlist *out,
                     char *corrupt, size_t clen)
 {
@@ -81,11 +86,20 @@ static void waiters(struct target *t, const struct coffs *o, uint64_t q, struct 
         snprintf(corrupt, clen, "wait list unreadable");
         return;
     }
-    for (int i = 0; s; i++) {
+    uint64_t saved = 0;
+    for (size_t i = 0, power = 1; s; i++) {
         uint64_t gp, next;
         int64_t goid;
-        if (i == LIMIT_SUDOGS) {
-            snprintf(corrupt, clen, "wait list longer than %d (a loop?)", LIMIT_SUDOGS);
+        if (s == saved) {
+            snprintf(corrupt, clen, "wait list loops (sudog %#" PRIx64 ")", s);
+            return;
+        }
+        if (i == power) {
+            saved = s;
+            power *= 2;
+        }
+        if (i == LIMIT_GOROUTINES) {
+            snprintf(corrupt, clen, "wait list longer than %d", LIMIT_GOROUTINES);
             return;
         }
         if (!mem_u64(&t->mem, s + (uint64_t)o->s_g, &gp) ||

@@ -48,7 +48,7 @@ enum {
     LIMIT_GOROUTINES = 4 * 1024 * 1024,
     LIMIT_FRAMES     = 256,     /* per backtrace */
     LIMIT_FP_FRAMES  = 64,      /* frame-pointer walk for the innermost user frame */
-    LIMIT_SUDOGS     = 4096,    /* per wait list */
+    LIMIT_SUDOGS     = 4096,    /* per goroutine (g->waiting: one per select case) */
     LIMIT_CHAN_SHOW  = 64,      /* buffered values printed per channel */
     LIMIT_STACK_SCAN = 256 * 1024, /* bytes of a parked stack scanned for pointers */
     LIMIT_DATA_SCAN  = 64 * 1024 * 1024,

@@ -119,6 +119,22 @@ def test_frame_pointer_loop_and_sudog_cycle(fk, tmp_path):
     assert "<corrupt: hchan unreadable>" in r.out
 
 
+def test_wait_list_loop(fk, tmp_path):
+    """A channel's wait list whose sudog points back at itself: a loop, said
+    as such (a long list is not one: 100,000 receivers is a real program)."""
+    b, c = fk
+    ga = g_addresses(b, c)
+    segs = loads(c)
+    with open(c, "rb") as f:
+        f.seek(file_offset(segs, ga[2] + offsetof(b, "g", "waiting")))
+        sud, = struct.unpack("<Q", f.read(8))
+    damaged = patch(c, tmp_path / "core", {sud + offsetof(b, "sudog", "next"): struct.pack("<Q", sud)})
+    r = run_core(b, damaged, "chans")
+    assert r.rc == 3, (r.rc, r.err)
+    assert f"<corrupt: wait list loops (sudog {sud:#x})>" in r.out, r.out
+    all_commands_survive(b, damaged, expect_rc=(0, 3))
+
+
 def test_allgs_garbage(fk, tmp_path):
     b, c = fk
     cp = subprocess.run(["gdb", "-nx", "-batch", "-ex", "p/x gort_allgs", b, c],
@@ -291,6 +307,9 @@ def test_real_core_100k(real100k, validate):
         states[(g["state"], g["wait_reason"])] = states.get((g["state"], g["wait_reason"]), 0) + 1
     assert states == {("running", None): 1, ("waiting", "chan receive"): 100000}, states
     assert all(g["frame"]["function"] == "level1" for g in gs if g["id"] != 1)
+    ch = run_core(b, c, "chans", timeout=300)
+    assert ch.rc == 0 and "<corrupt" not in ch.out, ch.out[:500]
+    assert "(100000 in all)" in ch.out
     print(f"\nreal 100,000-goroutine core: goroutines {best:.2f} s, --json {bestj:.2f} s")
 
 
