@@ -24,6 +24,15 @@
  * Each problem is one line on `out`, "missing: ..." or "wrong: ...".  A
  * program whose DWARF has none of the contract structs is reported
  * separately (not linked with libgort), not as 40 missing structs.
+ *
+ * dwarf/core/extra.def lists what gort-core reads beyond the contract
+ * (optional entries: gort-core does without them, the command that needs
+ * one says so; some are architecture-specific, like x86-64's callee-saved
+ * registers in gobuf).  Its entries not already in the contract are
+ * checked too, with the same agreement checks, but one that is absent is
+ * a note ("optional: ..."), not a problem: the two files together are the
+ * whole list of what the tools read (tests/dwarf/test_contract_usage.py
+ * holds the tools to it).
  */
 #include "check.h"
 
@@ -48,6 +57,11 @@ static const struct centry contract[] = {
 #define GORT_ENUMERATOR(t, n)     { C_ENUMERATOR, #t, #n },
 #define GORT_VAR(n)               { C_VAR, #n, NULL },
 #include "contract.def"
+};
+#define NCONTRACT (sizeof contract / sizeof contract[0])
+
+static const struct centry extra[] = {
+#include "core/extra.def"
 #undef GORT_STRUCT
 #undef GORT_FIELD
 #undef GORT_TYPEDEF
@@ -55,7 +69,7 @@ static const struct centry contract[] = {
 #undef GORT_ENUMERATOR
 #undef GORT_VAR
 };
-#define NCONTRACT (sizeof contract / sizeof contract[0])
+#define NEXTRA (sizeof extra / sizeof extra[0])
 
 /* Layouts and enumerator lists read once per contract struct / enum. */
 struct cached {
@@ -70,7 +84,9 @@ struct ctx {
     FILE *out;
     int problems;
     unsigned ptr;
-    struct cached cache[NCONTRACT];
+    bool optional;              /* checking extra.def: absence is a note */
+    int notes;
+    struct cached cache[NCONTRACT + NEXTRA];
     size_t ncache;
 };
 
@@ -83,6 +99,25 @@ static void problem(struct ctx *c, const char *fmt, ...)
     va_end(ap);
     fputc('\n', c->out);
     c->problems++;
+}
+
+/* An entry that is not there: a problem in the contract, a note for an
+ * optional entry of extra.def. */
+static void missing(struct ctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void missing(struct ctx *c, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fputs(c->optional ? "optional: " : "missing: ", c->out);
+    vfprintf(c->out, fmt, ap);
+    va_end(ap);
+    if (c->optional) {
+        fputs(" (dwarf/core/extra.def: gort-core does without it)\n", c->out);
+        c->notes++;
+    } else {
+        fputc('\n', c->out);
+        c->problems++;
+    }
 }
 
 static bool in_contract(enum ckind k, const char *a, const char *b)
@@ -139,7 +174,7 @@ static void check_field(struct ctx *c, const char *tag, const char *field)
         return;                 /* the struct itself was reported */
     const struct dwt_member *m = member(s, field);
     if (!m) {
-        problem(c, "missing: struct %s has no field %s", tag, field);
+        missing(c, "struct %s has no field %s", tag, field);
         return;
     }
     if (!m->has_size) {
@@ -172,6 +207,23 @@ static void check_field(struct ctx *c, const char *tag, const char *field)
     }
 }
 
+/* The entries checked before ce, in order: the contract's, then (for an
+ * entry of extra.def) extra.def's before it.  NULL at the end. */
+static bool in_extra(const struct centry *e) { return e >= extra && e < extra + NEXTRA; }
+static const struct centry *first_before(const struct centry *ce)
+{
+    if (ce != contract)
+        return contract;
+    return NULL;
+}
+static const struct centry *next_before(const struct centry *o, const struct centry *ce)
+{
+    o++;
+    if (o == contract + NCONTRACT)
+        o = in_extra(ce) ? extra : NULL;
+    return o == ce ? NULL : o;
+}
+
 static void check_entry(struct ctx *c, const struct centry *ce)
 {
     const struct dwt_entry *e;
@@ -179,7 +231,7 @@ static void check_entry(struct ctx *c, const struct centry *ce)
     case C_STRUCT:
         e = dwt_lookup(c->d, DWT_STRUCT, ce->a);
         if (!e)
-            problem(c, "missing: struct %s", ce->a);
+            missing(c, "struct %s", ce->a);
         else if (!e->has_size || e->size == 0)
             problem(c, "wrong: struct %s has no size", ce->a);
         else if (e->conflict)
@@ -195,14 +247,14 @@ static void check_entry(struct ctx *c, const struct centry *ce)
         e = dwt_lookup(c->d, DWT_TYPEDEF, ce->a);
         uint64_t size;
         if (!e)
-            problem(c, "missing: typedef %s", ce->a);
+            missing(c, "typedef %s", ce->a);
         else if (dwt_type_size(c->d, e->off, &size) != 0)
             problem(c, "wrong: typedef %s: %s", ce->a, dwt_error(c->d));
         break;
     case C_ENUM:
         e = dwt_lookup(c->d, DWT_ENUM, ce->a);
         if (!e)
-            problem(c, "missing: enum %s", ce->a);
+            missing(c, "enum %s", ce->a);
         else if (get(c, DWT_ENUM, ce->a) && get(c, DWT_ENUM, ce->a)->enums->n == 0)
             problem(c, "wrong: enum %s has no enumerators", ce->a);
         break;
@@ -212,7 +264,7 @@ static void check_entry(struct ctx *c, const struct centry *ce)
             break;
         const struct dwt_enumerator *v = enumerator(en, ce->b);
         if (!v) {
-            problem(c, "missing: enum %s has no enumerator %s", ce->a, ce->b);
+            missing(c, "enum %s has no enumerator %s", ce->a, ce->b);
             break;
         }
         /* The tools turn a status, reason, kind, mark or flag back into its
@@ -221,7 +273,7 @@ static void check_entry(struct ctx *c, const struct centry *ce)
          * name -> value and may repeat a value. */
         size_t tl = strlen(ce->a);
         bool decoded = !(tl >= 6 && strcmp(ce->a + tl - 6, "_const") == 0);
-        for (const struct centry *o = contract; decoded && o < ce; o++) {
+        for (const struct centry *o = first_before(ce); decoded && o; o = next_before(o, ce)) {
             const struct dwt_enumerator *w;
             if (o->kind == C_ENUMERATOR && strcmp(o->a, ce->a) == 0
                 && (w = enumerator(en, o->b)) && w->value == v->value)
@@ -232,7 +284,7 @@ static void check_entry(struct ctx *c, const struct centry *ce)
     }
     case C_VAR:
         if (!dwt_lookup(c->d, DWT_VAR, ce->a))
-            problem(c, "missing: global variable %s", ce->a);
+            missing(c, "global variable %s", ce->a);
         break;
     }
 }
@@ -360,9 +412,15 @@ int contract_check(struct dwt *d, FILE *out, struct check_result *r)
             problem(c, "wrong: pointer size %u in the DWARF", c->ptr);
         for (size_t i = 0; i < NCONTRACT; i++)
             check_entry(c, &contract[i]);
+        c->optional = true;
+        for (size_t i = 0; i < NEXTRA; i++)
+            if (!in_contract(extra[i].kind, extra[i].a, extra[i].b))
+                check_entry(c, &extra[i]);
+        c->optional = false;
         check_rules(c);
     }
     r->problems = c->problems;
+    r->notes = c->notes;
     for (size_t i = 0; i < c->ncache; i++) {
         free(c->cache[i].layout);
         free(c->cache[i].enums);

@@ -1,6 +1,7 @@
 /*
- * check.h: check a program's DWARF against dwarf/contract.def (check.c
- * says what is checked and why).
+ * check.h: check a program's DWARF against dwarf/contract.def, and the
+ * optional entries of dwarf/core/extra.def (check.c says what is checked
+ * and why).
  */
 #ifndef GORT_DWARF_CHECK_H
 #define GORT_DWARF_CHECK_H
@@ -12,7 +13,8 @@
 struct check_result {
     unsigned entries;          /* entries in contract.def */
     unsigned structs_found;    /* contract structs present: 0 = not a gort program */
-    int      problems;         /* lines printed */
+    int      problems;         /* "missing:" and "wrong:" lines printed */
+    int      notes;            /* "optional:" lines: extra.def entries absent */
 };
 
 /* Print one line per problem to out; returns the number of problems.
