@@ -105,6 +105,11 @@ class ChanInfo:
         self.recvq = waiters(addr + hs.off("recvq"))
         self.sendq = waiters(addr + hs.off("sendq"))
 
+    def plausible(self):
+        """The header agrees with itself and its element descriptor."""
+        return (self.qcount <= self.dataqsiz and self.elemsize == self.elem.size
+                and (self.recvx < self.dataqsiz or self.dataqsiz == 0))
+
     def summary(self):
         text = "chan %s, len %d, cap %d" % (self.elem.name, self.qcount, self.dataqsiz)
         if self.closed:
@@ -145,7 +150,12 @@ class ChanPrinter(ChildPrinter):
 
     def _load(self):
         if self.info is None:
-            self.info = ChanInfo(addr_of(self.val))
+            addr = addr_of(self.val)
+            key = ("chan", addr, settings.max_waiters(), settings.max_elements())
+            info = MEM.memo.get(key)
+            if info is None:
+                info = MEM.memo[key] = ChanInfo(addr)
+            self.info = info
         return self.info
 
     def _to_string(self):
@@ -283,7 +293,15 @@ def chans_text():
         try:
             ci = ChanInfo(c)
         except Corrupt as e:
-            lines.append("%#x <corrupt: %s>" % (c, e))
+            # A goroutine waits on it: the runtime's own pointer, so an
+            # unreadable channel is news.  Otherwise the address came from
+            # a variable in some frame, and a local not yet assigned holds
+            # whatever the stack held (a return address, say): a guess that
+            # did not pan out, not a corrupt channel.
+            if c in chans:
+                lines.append("%#x <corrupt: %s>" % (c, e))
+            continue
+        if c not in chans and not ci.plausible():
             continue
         if not (ci.qcount or ci.recvq or ci.sendq or ci.closed):
             continue

@@ -195,28 +195,29 @@ Test(map_crash, checker_finds_corruption)
 
 #ifndef GORT_SANITIZER
 /* Two real threads writing one map: caught, as in Go (a race the
- * sanitizers would report first, so only in the plain build). */
+ * sanitizers would report first, so only in the plain build).  The
+ * writers only update keys that exist, so the map's structure never
+ * changes under either of them: a writer that grew or freed buckets under
+ * the other could crash the child with SIGSEGV before any check saw the
+ * flag (Go's detection is best effort too), and the test would flake. */
 static struct hmap *shared;
 static void *writer(void *arg)
 {
     int64_t base = (int64_t)(intptr_t)arg;
     for (int64_t i = 0;; i++) {
-        int64_t k = base + (i & 0xfffff);
+        int64_t k = (base + i) % 1000;
         gort_map_set(shared, &k, &i);
-        if ((i & 0xffff) == 0xffff)
-            for (int64_t j = 0; j < 0x10000; j++) {
-                int64_t d = base + j;
-                gort_map_delete(shared, &d);
-            }
     }
     return NULL;
 }
 static void two_writers(void)
 {
     shared = gort_map_new(&gort_type_int64, &gort_type_int64, 0);
+    for (int64_t i = 0; i < 1000; i++)
+        gort_map_set(shared, &i, &i);
     pthread_t a, b;
     pthread_create(&a, NULL, writer, (void *)(intptr_t)0);
-    pthread_create(&b, NULL, writer, (void *)(intptr_t)(1 << 30));
+    pthread_create(&b, NULL, writer, (void *)(intptr_t)500);
     pthread_join(a, NULL);
 }
 
