@@ -153,7 +153,7 @@ STORIES = [
                       (r"wait list of goroutine [3-6]\)", "wait list of goroutine 3-6)")]),
     Story("select_timeout", aborts=False,
           gdb=["info goroutines", "goroutine 2 bt", "goroutine 2", "frame function watcher",
-               "info locals", "print quit", "gort waitgraph"],
+               "info locals", "print quit", "gort chans", "gort waitgraph"],
           core_tool=[["goroutines"], ["chans"]],
           checks={
               "info goroutines": [r"\b2 waiting \[select.*watcher at samples/select_timeout\.c:\d+",
@@ -165,6 +165,11 @@ STORIES = [
                               r"cases = \{\{c = chan int64_t, len 0, cap 0, waiting to receive: goroutines? 2 \(select\), dir = 2.*"
                               r"\{c = chan int64_t, len 0, cap 1, waiting to receive: goroutines? 2 \(select\)"],
               "print quit": [r"chan int64_t, len 0, cap 0, waiting to receive: goroutines? 2 \(select\)"],
+              # both channels of the watcher's select, and nothing else: not
+              # the garbage an unassigned local of main's frame holds
+              "gort chans": [r"(?m)^0x[0-9a-f]+ chan int64_t, len 0, cap 0, waiting to receive: goroutines? 2 \(select\)$",
+                             r"(?m)^0x[0-9a-f]+ chan int64_t, len 0, cap 1, waiting to receive: goroutines? 2 \(select\)$",
+                             r"\A(?![\s\S]*corrupt)(?:[^\n]*\n?){2}\Z"],
               "gort waitgraph": [r"3 goroutines, 1 blocked", r"(?m)^\s*g2 \[select[^]]*\]"],
               "gort-core goroutines": [r"\b2 waiting \[select[^]]*\].*watcher at samples/select_timeout\.c",
                                        r"\b3 waiting \[sleep[^]]*\].*server at samples/select_timeout\.c"],
