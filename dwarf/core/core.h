@@ -149,6 +149,10 @@ struct target {
     struct symcache *syms;
     int ptrsize;
 };
+/* Search DIR for separate debug files (build-id and debuglink) before
+ * /usr/lib/debug; call before target_open.  false: DIR does not exist or
+ * cannot be named to libdwfl (a ':' in it). */
+bool target_add_debug_dir(const char *dir);
 /* Open BINARY and CORE; on failure a one-line reason in err. */
 bool target_open(struct target *t, const char *bin, const char *core, char *err, size_t errlen);
 void target_close(struct target *t);

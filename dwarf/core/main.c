@@ -1,7 +1,12 @@
 /*
  * main.c: gort-core's command line.
  *
- *   gort-core [--json] BINARY CORE goroutines | bt N|all | chans | maps | waitgraph
+ *   gort-core [--json] [--debug-dir DIR]... BINARY CORE
+ *             goroutines | bt N|all | chans | maps | waitgraph
+ *
+ * --debug-dir DIR: also look for the binary's separate debug file in DIR
+ * (DIR/.build-id/xx/rest.debug, or DIR/<binary's directory>/<debuglink
+ * name>), as gort-dwarf --debug-dir and gdb's debug-file-directory do.
  *
  * Exit status (documented in dwarf/gort-core.schema.json too):
  *   0  everything read cleanly
@@ -40,8 +45,8 @@ enum { SCHEMA_VERSION = 1 };
 
 static void usage(FILE *f)
 {
-    fprintf(f, "usage: gort-core [--json] BINARY CORE goroutines | bt N|all | chans | maps | "
-               "waitgraph\n");
+    fprintf(f, "usage: gort-core [--json] [--debug-dir DIR]... BINARY CORE goroutines | "
+               "bt N|all | chans | maps | waitgraph\n");
 }
 
 static int fail(struct out *o, const char *cmd, const char *bin, const char *core,
@@ -64,9 +69,24 @@ int main(int argc, char **argv)
 {
     struct out o = { .f = stdout };
     int a = 1;
-    if (a < argc && strcmp(argv[a], "--json") == 0) {
-        o.json = true;
-        a++;
+    for (;;) {
+        if (a < argc && strcmp(argv[a], "--json") == 0) {
+            o.json = true;
+            a++;
+        } else if (a < argc && strcmp(argv[a], "--debug-dir") == 0) {
+            if (a + 1 >= argc) {
+                usage(stderr);
+                return 2;
+            }
+            if (!target_add_debug_dir(argv[a + 1])) {
+                fprintf(stderr, "gort-core: --debug-dir %s: not a directory that can be "
+                                "searched (missing, or a ':' in its name)\n", argv[a + 1]);
+                return 2;
+            }
+            a += 2;
+        } else {
+            break;
+        }
     }
     if (a < argc && (strcmp(argv[a], "-h") == 0 || strcmp(argv[a], "--help") == 0)) {
         usage(stdout);

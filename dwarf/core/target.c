@@ -5,8 +5,8 @@
  * the core mentions (the binary we are given for the main one, shared
  * libraries from their paths or build-ids), and the standard callbacks find
  * separate debug files the way gdb does (build-id under
- * /usr/lib/debug/.build-id, .gnu_debuglink next to the file or in
- * /usr/lib/debug).  dwfl_core_file_attach then gives the core's real
+ * DIR/.build-id for each --debug-dir DIR and /usr/lib/debug, .gnu_debuglink
+ * next to the file, in its .debug/, or under each debug directory).  dwfl_core_file_attach then gives the core's real
  * threads for unwind.c.
  *
  * Refusals come in order of what a person got wrong: the core is not a
@@ -33,6 +33,13 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+/* Where libdwfl looks for separate debug files, in its own syntax
+ * (dwfl_standard_find_debuginfo): colon-separated; "" is the binary's own
+ * directory and ".debug" its subdirectory (for .gnu_debuglink names); an
+ * absolute DIR is searched by build-id (DIR/.build-id/xx/rest.debug) and
+ * by debuglink under DIR/<binary's directory>/.  NULL means libdwfl's
+ * default, ":.debug:/usr/lib/debug"; --debug-dir directories go before
+ * /usr/lib/debug, the order gort-dwarf and gdb search in. */
 static char *debuginfo_path;
 static const Dwfl_Callbacks callbacks = {
     .find_elf = dwfl_build_id_find_elf,
@@ -40,6 +47,32 @@ static const Dwfl_Callbacks callbacks = {
     .debuginfo_path = &debuginfo_path,
 };
 const Dwfl_Callbacks *target_callbacks(void) { return &callbacks; }
+
+bool target_add_debug_dir(const char *dir)
+{
+    if (!dir || !*dir || strchr(dir, ':'))
+        return false;         /* ':' separates entries: such a name cannot be said */
+    char real[PATH_MAX];
+    struct stat st;
+    if (!realpath(dir, real) || stat(real, &st) != 0 || !S_ISDIR(st.st_mode))
+        return false;
+    static const char tail[] = ":/usr/lib/debug";
+    /* ":.debug:" + the dirs so far + ":" + dir + tail */
+    const char *prev = debuginfo_path ? debuginfo_path : ":.debug";
+    size_t plen = strlen(prev);
+    if (debuginfo_path)
+        plen -= sizeof tail - 1;          /* drop the old tail */
+    char *n = malloc(plen + 1 + strlen(real) + sizeof tail);
+    if (!n)
+        return false;
+    memcpy(n, prev, plen);
+    n[plen] = ':';
+    strcpy(n + plen + 1, real);
+    strcat(n, tail);
+    free(debuginfo_path);
+    debuginfo_path = n;
+    return true;
+}
 
 /* ----------------------------------------------------------- symbol cache */
 struct symentry {
