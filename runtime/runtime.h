@@ -151,9 +151,25 @@ extern struct g **gort_allgs;
 extern _Atomic uintptr_t gort_allglen;
 extern struct m *gort_allm;
 
-/* The current goroutine (g0 of the m while scheduling), and its m. */
+/* The current goroutine (g0 of the m while scheduling), and its m.
+ * Out of line on purpose (proc.c's essay, TLS): safe anywhere, also after
+ * a park that resumed the goroutine on another thread. */
 struct g *getg(void);
 struct m *getm(void);
+
+/* The current goroutine's id, read inline: only for a code path that does
+ * not switch between the read and the use (the fast path of
+ * gort_mutex_lock records its owner this way, where getg()'s two calls
+ * were a fifth of an uncontended lock and unlock).  0 outside goroutines. */
+extern __thread struct m *gort_tls_m;
+static inline int64_t gort_curgoid_noswitch(void)
+{
+    struct m *mp = gort_tls_m;
+    if (mp == NULL)
+        return 0;
+    struct g *gp = mp->curg != NULL ? mp->curg : mp->g0;
+    return gp != NULL ? gp->goid : 0;
+}
 
 /* ------------------------------------------------------------------ */
 /* Locks: short spin, then futex.  For runtime structures only (channel,

@@ -103,7 +103,7 @@ void gort_mutex_lock(gort_mutex *mu)
     uint32_t zero = 0;
     if (__builtin_expect(__atomic_compare_exchange_n(&mu->state, &zero, MUTEX_LOCKED, false,
                                                      __ATOMIC_ACQUIRE, __ATOMIC_RELAXED), 1)) {
-        set_owner(mu, curgoid());
+        set_owner(mu, gort_curgoid_noswitch());
         return;
     }
     mutex_lock_slow(mu);
