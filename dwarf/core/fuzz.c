@@ -13,8 +13,8 @@
  *      fakeg), the input is a list of 5-byte patches (offset: 4 bytes,
  *      value: 1 byte) applied to a copy of the core's goroutine-bearing
  *      memory, and the whole analysis (goroutine table, frame-pointer
- *      walks, channels, maps, wait graph) runs on the damaged core with
- *      output to /dev/null.  This is the "corrupted runtime structures"
+ *      walks, CFI backtraces of every goroutine, channels, maps, wait
+ *      graph) runs on the damaged core with output to /dev/null.  This is the "corrupted runtime structures"
  *      case: cycles, garbage pointers, absurd counts.
  *
  * Run:  build/fuzz/gort-core-fuzz -max_total_time=600 CORPUS_DIR
@@ -62,6 +62,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
     m.fsegs = tgt.mem.fsegs;
     m.nfsegs = tgt.mem.nfsegs;
     free(tgt.mem.segs);
+    free(tgt.mem.cache);      /* reads of the copy are plain memcpy (m.fd < 0) */
     tgt.mem = m;
     have_target = true;
     return 0;
@@ -127,7 +128,9 @@ static void target_b(const uint8_t *data, size_t size)
     if (gwalk(&tgt, &tab, err, sizeof err)) {
         struct out o = { .f = devnull };
         cmd_goroutines(&tgt, &tab, &o);
+        cmd_bt(&tgt, &tab, &o, -1);
         cmd_chans(&tgt, &tab, &o);
+        cmd_maps(&tgt, &tab, &o);
         cmd_waitgraph(&tgt, &tab, &o);
         o.json = true;
         j_begin(&o.j, devnull);

@@ -168,7 +168,21 @@ static void read_sudogs(struct target *t, const struct goffs *o, struct gor *g, 
     unsigned char buf[512];
     if (o->s_size <= 0 || o->s_size > (int64_t)sizeof buf)
         return;
-    for (int i = 0; s && i < LIMIT_SUDOGS; i++) {
+    /* A loop in waitlink is caught by Brent's method (see chans.c). */
+    uint64_t saved = 0;
+    for (int i = 0, power = 1; s; i++) {
+        if (s == saved) {
+            snprintf(g->corrupt, sizeof g->corrupt, "sudog list loops at %#lx", (unsigned long)s);
+            return;
+        }
+        if (i == power) {
+            saved = s;
+            power *= 2;
+        }
+        if (i == LIMIT_SUDOGS) {
+            snprintf(g->corrupt, sizeof g->corrupt, "more than %d sudogs", LIMIT_SUDOGS);
+            return;
+        }
         if (!mem_read(&t->mem, s, buf, (size_t)o->s_size)) {
             snprintf(g->corrupt, sizeof g->corrupt, "unreadable sudog %#lx", (unsigned long)s);
             return;

@@ -8,6 +8,7 @@ or a timeout), must show <corrupt: ...> where it could not read, and must
 exit 3 (partial) or 1 (nothing useful, with a one-line reason).
 """
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -78,9 +79,19 @@ def all_commands_survive(binary, core, expect_rc=(3,)):
     return outs
 
 
+def kernel_or_gdb(cores, what):
+    """A kernel core of what, or, where this machine makes none (core_pattern
+    a pipe, RLIMIT_CORE), one written by gdb: the damage tests must run
+    either way."""
+    try:
+        return cores(f"kernel:{what}")
+    except pytest.skip.Exception:
+        return cores(f"gdb:{what}")
+
+
 @pytest.fixture
 def fk(cores):
-    return cores("kernel:fakeg")
+    return kernel_or_gdb(cores, "fakeg")
 
 
 def test_garbage_g_struct(fk, tmp_path):
@@ -135,6 +146,60 @@ def test_wait_list_loop(fk, tmp_path):
     all_commands_survive(b, damaged, expect_rc=(0, 3))
 
 
+@pytest.fixture(params=["kernel", "gdb"])
+def bank(cores, request):
+    """The real runtime's core: samples/bank, g2 and g3 deadlocked on two
+    mutexes, g1 waiting for them on a waitgroup."""
+    from test_core import check_lost_heap
+    b, c = cores(f"{request.param}:bank")
+    check_lost_heap(b, c)
+    return b, c
+
+
+def test_real_runtime_garbage_g(bank, tmp_path):
+    """g2 of the real runtime overwritten with 0xA5: every command survives,
+    g2 is marked, g1 and g3 are still read."""
+    b, c = bank
+    ga = g_addresses(b, c)
+    size = int(subprocess.run(["gdb", "-nx", "-batch", "-ex", "p/d sizeof(struct g)", b],
+                              capture_output=True, text=True, timeout=60).stdout.split()[-1])
+    damaged = patch(c, tmp_path / "core", {ga[2]: b"\xa5" * size})
+    outs = all_commands_survive(b, damaged)
+    text = outs[(("goroutines",), False)].out
+    assert "<corrupt: bad status>" in text, text
+    assert re.search(r"^\s+3 waiting \[mutex", text, re.M), text
+    assert re.search(r"^\s+1 waiting \[waitgroup", text, re.M), text
+    # the cycle needs g2: it is gone, and no cycle is made up
+    assert "deadlock cycle" not in outs[(("waitgraph",), False)].out
+
+
+def test_real_runtime_loops_and_garbage_pointers(bank, tmp_path):
+    """g3's sudog made a self-loop with a garbage object, g2's saved frame
+    pointer pointing at itself, the mutex g3 waits for given a garbage
+    owner: partial results, markers, never a crash or a hang."""
+    b, c = bank
+    ga = g_addresses(b, c)
+    segs = loads(c)
+    with open(c, "rb") as f:
+        f.seek(file_offset(segs, ga[2] + offsetof(b, "g", "sched") + offsetof(b, "gobuf", "bp")))
+        bp, = struct.unpack("<Q", f.read(8))
+        f.seek(file_offset(segs, ga[3] + offsetof(b, "g", "waiting")))
+        sud, = struct.unpack("<Q", f.read(8))
+        f.seek(file_offset(segs, ga[3] + offsetof(b, "g", "waitobj")))
+        mu, = struct.unpack("<Q", f.read(8))
+    writes = {bp: struct.pack("<Q", bp),
+              sud + offsetof(b, "sudog", "waitlink"): struct.pack("<Q", sud),
+              sud + offsetof(b, "sudog", "obj"): struct.pack("<Q", 0xdeadbeef00)}
+    if mu:
+        writes[mu + offsetof(b, "gort_mutex", "owner")] = struct.pack("<q", 987654321)
+    damaged = patch(c, tmp_path / "core", writes)
+    outs = all_commands_survive(b, damaged, expect_rc=(0, 3))
+    g = outs[(("goroutines",), True)].json()["goroutines"]
+    assert sorted(x["id"] for x in g) == [1, 2, 3]
+    g3 = next(x for x in g if x["id"] == 3)
+    assert g3["corrupt"] == f"<corrupt: sudog list loops at {sud:#x}>", g3
+
+
 def test_allgs_garbage(fk, tmp_path):
     b, c = fk
     cp = subprocess.run(["gdb", "-nx", "-batch", "-ex", "p/x gort_allgs", b, c],
@@ -184,8 +249,8 @@ def test_tiny_cores(fk, tmp_path, size):
 
 
 def test_refusals(cores, tmp_path, validate):
-    b, c = cores("kernel:fakeg")
-    pb, pc = cores("kernel:plain")
+    b, c = kernel_or_gdb(cores, "fakeg")
+    pb, pc = kernel_or_gdb(cores, "plain")
     cases = [
         ((pb, pc), "not a gort program"),
         ((b, pc), "was not made by"),
