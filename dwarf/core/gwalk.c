@@ -24,6 +24,7 @@
 #endif
 #include "core.h"
 
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -60,56 +61,110 @@ static int64_t rd(const unsigned char *buf, int64_t off, int64_t size)
     }
 }
 
-static bool offsets(const struct layout *l, struct goffs *o)
+/* Lookups that remember the first entry that is missing or does not fit,
+ * so a refusal can name it. */
+struct need {
+    const struct layout *l;
+    char *why;
+    size_t len;
+};
+
+static void fault(struct need *n, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void fault(struct need *n, const char *fmt, ...)
 {
-    int64_t sched = lay_off(l, "g", "sched"), stack = lay_off(l, "g", "stack");
-    o->size = lay_size(l, "g");
-    o->sp = sched + lay_off(l, "gobuf", "sp");
-    o->pc = sched + lay_off(l, "gobuf", "pc");
-    o->bp = sched + lay_off(l, "gobuf", "bp");
-    o->lo = stack + lay_off(l, "gstack", "lo");
-    o->hi = stack + lay_off(l, "gstack", "hi");
-    o->goid = lay_off(l, "g", "goid");
+    if (n->why[0])
+        return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(n->why, n->len, fmt, ap);
+    va_end(ap);
+}
+
+static int64_t off_of(struct need *n, const char *tag, const char *field)
+{
+    int64_t v = lay_off(n->l, tag, field);
+    if (v < 0)
+        fault(n, "struct %s has no field %s", tag, field);
+    return v;
+}
+
+static int64_t size_of(struct need *n, const char *tag)
+{
+    int64_t v = lay_size(n->l, tag);
+    if (v <= 0)
+        fault(n, "no struct %s", tag);
+    return v;
+}
+
+/* Field at off (relative to its struct) of a struct of size total: inside? */
+static void fits(struct need *n, int64_t off, int64_t width, int64_t total, const char *tag,
+                 const char *field)
+{
+    if (off >= 0 && (off + width > total))
+        fault(n, "struct %s field %s lies outside the struct", tag, field);
+}
+
+static bool offsets(const struct layout *l, struct goffs *o, char *why, size_t whylen)
+{
+    struct need n = { l, why, whylen };
+    why[0] = 0;
+    o->size = size_of(&n, "g");
+    int64_t sched = off_of(&n, "g", "sched"), stack = off_of(&n, "g", "stack");
+    int64_t sp = off_of(&n, "gobuf", "sp"), pc = off_of(&n, "gobuf", "pc"),
+            bp = off_of(&n, "gobuf", "bp"), lo = off_of(&n, "gstack", "lo"),
+            hi = off_of(&n, "gstack", "hi");
+    o->sp = sched + sp;
+    o->pc = sched + pc;
+    o->bp = sched + bp;
+    o->lo = stack + lo;
+    o->hi = stack + hi;
+    o->goid = off_of(&n, "g", "goid");
     o->goid_sz = lay_fsize(l, "g", "goid");
-    o->status = lay_off(l, "g", "atomicstatus");
+    o->status = off_of(&n, "g", "atomicstatus");
     o->status_sz = lay_fsize(l, "g", "atomicstatus");
-    o->reason = lay_off(l, "g", "waitreason");
+    o->reason = off_of(&n, "g", "waitreason");
     o->reason_sz = lay_fsize(l, "g", "waitreason");
-    o->since = lay_off(l, "g", "waitsince");
+    o->since = off_of(&n, "g", "waitsince");
     o->since_sz = lay_fsize(l, "g", "waitsince");
-    o->waiting = lay_off(l, "g", "waiting");
-    o->waitobj = lay_off(l, "g", "waitobj");
-    o->m = lay_off(l, "g", "m");
-    o->startpc = lay_off(l, "g", "startpc");
-    o->gopc = lay_off(l, "g", "gopc");
-    o->parent = lay_off(l, "g", "parentgoid");
+    o->waiting = off_of(&n, "g", "waiting");
+    o->waitobj = off_of(&n, "g", "waitobj");
+    o->m = off_of(&n, "g", "m");
+    o->startpc = off_of(&n, "g", "startpc");
+    o->gopc = off_of(&n, "g", "gopc");
+    o->parent = off_of(&n, "g", "parentgoid");
     o->parent_sz = lay_fsize(l, "g", "parentgoid");
-    o->m_procid = lay_off(l, "m", "procid");
+    o->m_procid = off_of(&n, "m", "procid");
     o->m_procid_sz = lay_fsize(l, "m", "procid");
-    o->m_curg = lay_off(l, "m", "curg");
-    o->s_size = lay_size(l, "sudog");
-    o->s_g = lay_off(l, "sudog", "g");
-    o->s_c = lay_off(l, "sudog", "c");
-    o->s_obj = lay_off(l, "sudog", "obj");
-    o->s_elem = lay_off(l, "sudog", "elem");
-    o->s_waitlink = lay_off(l, "sudog", "waitlink");
-    o->s_isselect = lay_off(l, "sudog", "isSelect");
+    o->m_curg = off_of(&n, "m", "curg");
+    o->s_size = size_of(&n, "sudog");
+    o->s_g = off_of(&n, "sudog", "g");
+    o->s_c = off_of(&n, "sudog", "c");
+    o->s_obj = off_of(&n, "sudog", "obj");
+    o->s_elem = off_of(&n, "sudog", "elem");
+    o->s_waitlink = off_of(&n, "sudog", "waitlink");
+    o->s_isselect = off_of(&n, "sudog", "isSelect");
     for (int i = 0; i < 6; i++)
         o->st[i].known = lay_enum(l, "gstatus", state_names[i].e, &o->st[i].v);
-    /* layout_load already refused a binary lacking any of these; this is
-     * the check that sizes are sane (a field inside its struct). */
+    /* Names first (above), then the check that sizes are sane: every field
+     * read lies inside its struct, since a g is read whole into a buffer
+     * of its size. */
+    if (o->size >= 65536)
+        fault(&n, "struct g is %lld bytes (not a runtime g)", (long long)o->size);
+    if (o->m_procid_sz <= 0 || o->m_procid_sz > 8)
+        fault(&n, "struct m field procid is %lld bytes", (long long)o->m_procid_sz);
+    static const char *const gnames[] = { "sched.sp", "sched.pc", "sched.bp", "stack.lo",
+        "stack.hi", "goid", "atomicstatus", "waitreason", "waitsince", "waiting", "waitobj",
+        "m", "startpc", "gopc", "parentgoid" };
     int64_t g_fields[] = { o->sp, o->pc, o->bp, o->lo, o->hi, o->goid, o->status, o->reason,
                            o->since, o->waiting, o->waitobj, o->m, o->startpc, o->gopc,
                            o->parent };
     for (size_t i = 0; i < sizeof g_fields / sizeof g_fields[0]; i++)
-        if (g_fields[i] < 0 || g_fields[i] + 8 > o->size)
-            return false;
+        fits(&n, g_fields[i], 8, o->size, "g", gnames[i]);
+    static const char *const snames[] = { "g", "c", "obj", "elem", "waitlink", "isSelect" };
     int64_t s_fields[] = { o->s_g, o->s_c, o->s_obj, o->s_elem, o->s_waitlink, o->s_isselect };
     for (size_t i = 0; i < sizeof s_fields / sizeof s_fields[0]; i++)
-        if (s_fields[i] < 0 || s_fields[i] + 1 > o->s_size)
-            return false;
-    return o->size > 0 && o->size < 65536 && o->m_procid >= 0 && o->m_curg >= 0 &&
-           o->m_procid_sz > 0 && o->m_procid_sz <= 8;
+        fits(&n, s_fields[i], 1, o->s_size, "sudog", snames[i]);
+    return why[0] == 0;
 }
 
 uint64_t fp_user_frame(struct target *t, uint64_t pc, uint64_t bp, uint64_t lo,
@@ -290,8 +345,10 @@ bool gwalk(struct target *t, struct gtable *tab, char *err, size_t errlen)
 {
     memset(tab, 0, sizeof *tab);
     struct goffs o;
-    if (!offsets(&t->lay, &o)) {
-        snprintf(err, errlen, "struct g's layout in DWARF is not usable");
+    char why[160];
+    if (!offsets(&t->lay, &o, why, sizeof why)) {
+        snprintf(err, errlen, "%s: the goroutine table cannot be read: %s (gort-dwarf check "
+                 "%s lists every problem)", t->binpath, why, t->binpath);
         return false;
     }
     uint64_t allgs_var = lay_var(&t->lay, "gort_allgs");

@@ -269,6 +269,29 @@ def test_refusals(cores, tmp_path, validate):
         assert why in j.json()["error"]
 
 
+def test_missing_contract_entry_is_named(tmp_path, validate):
+    """A binary whose struct g lacks a field gort-core needs (the fixture
+    built with goid renamed) is refused with the entry's name, not a
+    generic 'layout not usable'."""
+    from conftest import ROOT, gdb_core, kernel_core, kernel_cores_possible
+    b = tmp_path / "fakeg_nogoid"
+    subprocess.run(["cc", "-std=gnu11", "-g", "-O0", "-fno-omit-frame-pointer", "-pthread",
+                    "-D_GNU_SOURCE", "-Dgoid=goid_renamed", "-I" + os.path.join(ROOT, "runtime"),
+                    os.path.join(ROOT, "tests", "core", "progs", "fakeg.c"), "-o", str(b)],
+                   check=True)
+    wd = str(tmp_path / "core")
+    c = kernel_core(str(b), ["abort", "3"], wd) if kernel_cores_possible() else \
+        gdb_core(str(b), ["wait", "3"], wd, wait_ready=True)
+    for cmd in (["goroutines"], ["waitgraph"]):
+        r = run_core(b, c, *cmd)
+        assert r.rc == 1 and r.out == "", (cmd, r.rc)
+        assert r.err == (f"gort-core: {b}: the goroutine table cannot be read: struct g has "
+                         f"no field goid (gort-dwarf check {b} lists every problem)\n"), r.err
+    j = run_core("--json", b, c, "bt", "all")
+    assert j.rc == 1 and "struct g has no field goid" in j.json()["error"]
+    validate(j.json())
+
+
 def test_usage():
     for args in ([], ["a"], ["a", "b"], ["a", "b", "frobnicate"], ["a", "b", "bt"],
                  ["a", "b", "bt", "x"], ["a", "b", "bt", "0"], ["--json", "a", "b", "bt", "1", "2"]):
