@@ -279,3 +279,28 @@ def test_running_goroutine_real_runtime(cores, validate):
     assert len(ch["channels"]) == 1 and len(ch["channels"][0]["recvq"]) == 64
     import shutil
     shutil.rmtree(wd, ignore_errors=True)
+
+
+def test_schema_requires_each_commands_members():
+    """The schema is not satisfied by a document that lacks its command's
+    members (each command's required list is conditional on `command`)."""
+    jsonschema = pytest.importorskip("jsonschema")
+    import json
+    from conftest import SCHEMA
+    v = jsonschema.Draft202012Validator(json.load(open(SCHEMA)))
+    base = {"schema_version": 1, "binary": "b", "core": "c", "core_truncated": False,
+            "corrupt": []}
+    members = {"goroutines": {"goroutines": [], "dead": 0},
+               "bt": {"backtraces": []},
+               "chans": {"channels": []},
+               "maps": {"maps": []},
+               "waitgraph": {"goroutines": [], "edges": [], "cycles": [], "all_blocked": False,
+                             "cycles_dropped": 0, "holds_edges_cut": 0}}
+    for cmd, m in members.items():
+        full = dict(base, command=cmd, **m)
+        assert not list(v.iter_errors(full)), cmd
+        for k in m:
+            part = {x: y for x, y in full.items() if x != k}
+            assert list(v.iter_errors(part)), (cmd, k)
+        # an error document needs none of them
+        assert not list(v.iter_errors(dict(base, command=cmd, error="why")))
