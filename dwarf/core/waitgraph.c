@@ -228,8 +228,8 @@ static void find_refs(struct target *t, struct gtable *tab, const struct addrset
             }
             if (w[k] < 4096 || (w[k] & 7) || (w[k] >= g->stacklo && w[k] < g->stackhi))
                 continue;
-            const unsigned char *v = mem_view(&t->mem, w[k], 128);
-            if (!v)
+            unsigned char v[128];   /* read, not viewed: the page cache beats faults */
+            if (!mem_read(&t->mem, w[k], v, sizeof v))
                 continue;
             for (int j = 0; j < 16; j++) {
                 uint64_t x;
