@@ -109,7 +109,10 @@ def read_g(addr):
     except Corrupt as e:
         return G(addr, str(e), *zeros)
     gp = G(addr, None, *unpack(data, off))
-    if gp.status not in constants.names("gstatus"):
+    global _statuses
+    if _statuses is None:
+        _statuses = frozenset(constants.names("gstatus"))
+    if gp.status not in _statuses:
         return gp._replace(error="g %#x has status %d" % (addr, gp.status))
     if gp.goid < 0 or gp.goid > 1 << 62:
         return gp._replace(error="g %#x has id %d" % (addr, gp.goid))
@@ -180,13 +183,18 @@ def thread_for(procid):
 
 _runtime_dir = None
 _syms = {}
+_retsyms = {}        # return address -> Sym: symbolize(pc, True) without a key tuple
+_statuses = None     # the g status values the runtime defines
 
 
 def reset(*_args):
-    global _runtime_dir, _gdecoder
+    global _runtime_dir, _gdecoder, _statuses
     _runtime_dir = None
     _gdecoder = None
+    _statuses = None
     _syms.clear()
+    _retsyms.clear()
+    _state_words.clear()
 
 
 def runtime_dir():
@@ -251,6 +259,8 @@ def symbolize(pc, is_return=True):
         except gdb.error:
             pass
     _syms[key] = s
+    if is_return:
+        _retsyms[pc] = s
     return s
 
 
@@ -292,6 +302,48 @@ def fp_walk(gp, maxframes):
         if nbp <= bp:
             return
         bp = nbp
+
+
+def parked_user_frame(gp, maxframes):
+    """user_frame(fp_walk(gp, maxframes)), in one loop: the hot path of
+    `info goroutines` (100,000 parked goroutines cost a generator, a
+    tuple and four calls per frame the general way, 40% of the listing).
+    Same walk, same checks, same answer."""
+    get = _retsyms.get
+    pc = gp.pc
+    last = get(pc) or symbolize(pc, True)
+    if not last.runtime:
+        return last
+    bp, lo, hi, sp = gp.bp, gp.lo, gp.hi, gp.sp
+    win = b""
+    if sp and (not hi or lo <= sp < hi):
+        try:
+            win = MEM.exact(sp, min(WINDOW, hi - sp) if hi else WINDOW)
+        except Corrupt:
+            win = b""
+    wend = sp + len(win)
+    n = 1
+    while n < maxframes:
+        if bp == 0 or bp % 8 or (hi and not lo <= bp < hi - 8):
+            break
+        if sp <= bp and bp + 16 <= wend:
+            nbp, ret = _pair(win, bp - sp)
+        else:
+            try:
+                nbp, ret = MEM.unpack("QQ", bp, PAGE)
+            except Corrupt:
+                break
+        if ret == 0:
+            break
+        s = get(ret) or symbolize(ret, True)
+        if not s.runtime:
+            return s
+        last = s
+        n += 1
+        if nbp <= bp:
+            break
+        bp = nbp
+    return last
 
 
 def thread_walk(thr, maxframes):
@@ -358,8 +410,15 @@ STATE_WORDS = {"Gidle": "idle", "Grunnable": "runnable", "Grunning": "running",
                "Gsyscall": "syscall", "Gwaiting": "waiting", "Gdead": "dead"}
 
 
+_state_words = {}
+
+
 def state_word(status):
-    return STATE_WORDS.get(constants.names("gstatus").get(status), "status %d" % status)
+    w = _state_words.get(status)
+    if w is None:
+        w = _state_words[status] = STATE_WORDS.get(constants.names("gstatus").get(status),
+                                                   "status %d" % status)
+    return w
 
 
 def is_live():
@@ -478,8 +537,11 @@ def _row(L, st, gp, reason, opts, width=1):
     bad = bad_context(gp) if running is None else None
     if bad:
         where = marker(bad)
+    elif running is None:
+        sym = parked_user_frame(gp, 16) if gp.pc else None
+        where = sym.text() if sym else "?"
     else:
-        sym = user_frame(stack_of(gp, running, 16 if running is None else 32))
+        sym = user_frame(stack_of(gp, running, 32))
         where = sym.text() if sym else "?"
     text = "%s %*d %s" % (mark, width, gp.goid, st)
     if reason:
