@@ -271,49 +271,21 @@ WINDOW = 1024
 _pair = struct.Struct("<QQ").unpack_from
 
 
-def fp_walk(gp, maxframes):
-    """Yield (pc, is_return) of a parked goroutine, innermost first, from
-    its saved context by the frame-pointer chain (see the essay); lazy, so
-    the listing stops at the first user frame."""
-    yield gp.pc, True
-    bp, lo, hi, sp = gp.bp, gp.lo, gp.hi, gp.sp
-    win, wbase = b"", sp
-    if sp and (not hi or lo <= sp < hi):
-        try:
-            win = MEM.exact(sp, min(WINDOW, hi - sp) if hi else WINDOW)
-        except Corrupt:
-            win = b""
-    wend = wbase + len(win)
-    n = 1
-    while n < maxframes:
-        if bp == 0 or bp % 8 or (hi and not lo <= bp < hi - 8):
-            return
-        if wbase <= bp and bp + 16 <= wend:
-            nbp, ret = _pair(win, bp - wbase)
-        else:
-            try:
-                nbp, ret = MEM.unpack("QQ", bp, PAGE)
-            except Corrupt:
-                return
-        if ret == 0:
-            return
-        yield ret, True
-        n += 1
-        if nbp <= bp:
-            return
-        bp = nbp
-
-
-def parked_user_frame(gp, maxframes):
-    """user_frame(fp_walk(gp, maxframes)), in one loop: the hot path of
-    `info goroutines` (100,000 parked goroutines cost a generator, a
-    tuple and four calls per frame the general way, 40% of the listing).
-    Same walk, same checks, same answer."""
+def _fp_walk(gp, maxframes, first_user):
+    """The frame-pointer walk of a parked goroutine from its saved context
+    (see the essay), innermost first.  first_user: stop at the first frame
+    outside the runtime and return its Sym (else the outermost frame's);
+    otherwise return [(pc, is_return)] of up to maxframes frames.  One
+    loop for both: listing 100,000 goroutines spent 40% of its time in a
+    generator, a tuple and four calls per frame before."""
     get = _retsyms.get
     pc = gp.pc
-    last = get(pc) or symbolize(pc, True)
-    if not last.runtime:
-        return last
+    if first_user:
+        last = get(pc) or symbolize(pc, True)
+        if not last.runtime:
+            return last
+    else:
+        frames = [(pc, True)]
     bp, lo, hi, sp = gp.bp, gp.lo, gp.hi, gp.sp
     win = b""
     if sp and (not hi or lo <= sp < hi):
@@ -335,15 +307,28 @@ def parked_user_frame(gp, maxframes):
                 break
         if ret == 0:
             break
-        s = get(ret) or symbolize(ret, True)
-        if not s.runtime:
-            return s
-        last = s
+        if first_user:
+            s = get(ret) or symbolize(ret, True)
+            if not s.runtime:
+                return s
+            last = s
+        else:
+            frames.append((ret, True))
         n += 1
         if nbp <= bp:
             break
         bp = nbp
-    return last
+    return last if first_user else frames
+
+
+def fp_walk(gp, maxframes):
+    """[(pc, is_return)] of a parked goroutine, innermost first."""
+    return _fp_walk(gp, maxframes, False)
+
+
+def parked_user_frame(gp, maxframes):
+    """user_frame(fp_walk(gp, maxframes)), without building the list."""
+    return _fp_walk(gp, maxframes, True)
 
 
 def thread_walk(thr, maxframes):
