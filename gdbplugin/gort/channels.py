@@ -186,7 +186,6 @@ def lookup(val):
 
 def _sudog_chans(gs, dead):
     """{chan address: set of goids} and [(goid, words)] of nil-channel waiters."""
-    ss = layout.struct("sudog")
     chans = {}
     nilwait = []
     reasons = constants.waitreasons()
@@ -200,18 +199,9 @@ def _sudog_chans(gs, dead):
         if gp.reason in nilreasons:
             nilwait.append((gp.goid, reasons.get(gp.reason, "?")))
             continue
-        s, seen = gp.waiting, set()
-        limit = settings.max_sudogs()
-        while s and s not in seen and len(seen) < limit:
-            seen.add(s)
-            try:
-                d = MEM.read(s, ss.size)
-            except Corrupt:
-                break
-            c = _u(d, ss, "c")
+        for c, _obj in goroutines.sudogs(gp):
             if c:
                 chans.setdefault(c, set()).add(gp.goid)
-            s = _u(d, ss, "waitlink")
     return chans, nilwait
 
 

@@ -141,6 +141,28 @@ def allgs():
             for i, p in enumerate(ptrs)]
 
 
+def sudogs(gp):
+    """[(c, obj)] of the sudogs gp waits on (g->waiting, by waitlink):
+    bounded by max-sudogs, cycle-checked, and cut where a sudog is not
+    gp's own (the list is corrupt from there)."""
+    ss = layout.struct("sudog")
+    offs = [(ss.off(f), ss.fsize(f)) for f in ("g", "c", "obj", "waitlink")]
+    out, s, seen = [], gp.waiting, set()
+    limit = settings.max_sudogs()
+    while s and s not in seen and len(seen) < limit:
+        seen.add(s)
+        try:
+            d = MEM.read(s, ss.size)
+        except Corrupt:
+            break
+        g, c, obj, link = (int.from_bytes(d[o:o + n], "little") for o, n in offs)
+        if g != gp.addr:
+            break
+        out.append((c, obj))
+        s = link
+    return out
+
+
 def _bad(addr, why):
     _, _, G, zeros = _decoder()
     return G(addr, why, *zeros)

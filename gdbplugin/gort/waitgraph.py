@@ -44,7 +44,7 @@ blocked (nothing outside can break it); otherwise it is "possible".
 
 import struct
 
-from . import constants, goroutines, layout, settings
+from . import constants, goroutines, layout
 from .channels import waiters
 from .inferior import MEM, PAGE, Corrupt
 
@@ -85,31 +85,12 @@ class Graph:
         for i, gp in enumerate(self.gs):
             if self.live[i]:
                 self.index.setdefault(gp.goid, i)
-        self.sud = [self._sudogs(gp) if self.waiting[i] else []
+        self.sud = [goroutines.sudogs(gp) if self.waiting[i] else []
                     for i, gp in enumerate(self.gs)]
         self.edges = {}            # (from, to) -> [kind, object]
         self.holds_cut = 0
 
     # ---- reading ----------------------------------------------------------
-
-    def _sudogs(self, gp):
-        """[(c, obj)] of the sudogs gp waits on, in waitlink order."""
-        ss = layout.struct("sudog")
-        offs = [(ss.off(f), ss.fsize(f)) for f in ("g", "c", "obj", "waitlink")]
-        out, s, seen = [], gp.waiting, set()
-        limit = settings.max_sudogs()
-        while s and s not in seen and len(seen) < limit:
-            seen.add(s)
-            try:
-                d = MEM.read(s, ss.size)
-            except Corrupt:
-                break
-            g, c, obj, link = (int.from_bytes(d[o:o + n], "little") for o, n in offs)
-            if g != gp.addr:
-                break              # not gp's: the list is corrupt from here
-            out.append((c, obj))
-            s = link
-        return out
 
     def _stack_words(self, gp):
         """The words of gp's stack from its saved sp up (a tuple)."""
