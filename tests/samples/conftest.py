@@ -241,10 +241,29 @@ def sort_map_entries(text):
     return "".join(out)
 
 
+# Goroutines queued on one channel are listed in queue order, and with two
+# workers the order in which goroutines started together reach the queue
+# changes from run to run: a golden file keeps them sorted by id.
+_WAITER_IDS = re.compile(r"\bgoroutines ((?:\d+(?: \(select\))?)(?: \d+(?: \(select\))?)+)")
+_QUEUE_IDS = re.compile(r"(?m)^(\s*(?:recvq|sendq): )((?:g\d+)(?: g\d+)+)$")
+
+
+def sort_waiters(text):
+    def ids(m):
+        items = re.findall(r"\d+(?: \(select\))?", m.group(1))
+        return "goroutines " + " ".join(sorted(items, key=lambda t: int(t.split()[0])))
+
+    def queue(m):
+        items = m.group(2).split()
+        return m.group(1) + " ".join(sorted(items, key=lambda t: int(t[1:])))
+    return _QUEUE_IDS.sub(queue, _WAITER_IDS.sub(ids, text))
+
+
 def normalise(text, extra=()):
     text = drop_guessed_edges(text + "\n")
     text = _RUNTIME_FRAME.sub("", text)
     text = sort_map_entries(text)
+    text = sort_waiters(text)
     text = _FRAME_NUMBER.sub(r"\1#N  ", text)
     for rx, repl in list(_NORMALISERS) + [(re.compile(a), b) for a, b in extra]:
         text = rx.sub(repl, text)
