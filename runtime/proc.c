@@ -45,8 +45,10 @@
  *
  * Run queues (Go's design).  Each m has a ring of 256 g's (runq,
  * runqhead, runqtail: only the owner writes the tail; thieves take from the
- * head with a CAS) plus runnext, a slot for the goroutine that should run
- * next (the one just readied or created: the producer/consumer pair then
+ * head with a CAS; with a single m nobody steals, and the owner uses
+ * plain loads and stores, see solo()) plus runnext, a slot for the
+ * goroutine that should run next (the one just readied or created: the
+ * producer/consumer pair then
  * runs back to back, sharing cache).  A full ring moves half of itself to
  * the global queue (a linked list under sched.lock).  An m looking for work
  * takes runnext, its ring, the global queue (and the global queue first on
@@ -268,10 +270,12 @@ static inline void switchto(struct g *from, struct g *to, bool fromdies)
 /* ------------------------------------------------------------------ */
 /* Goroutine states */
 
-/* Status changes by the m that owns gp (it took gp off a run queue, or gp
- * is its own curg): nobody else may change the status then, so a check and
- * a release store do (one atomic RMW fewer on the switch path) and a
- * wrong status is still reported. */
+/* Status changes by the one party entitled to make them: the m that owns
+ * gp (it took gp off a run queue, or gp is its own curg), or the waker
+ * that took a parked gp's sudog off a wait list (goready).  Nobody else
+ * may change the status then, so a check and a release store do (one
+ * atomic RMW fewer on the switch path) and a wrong status is still
+ * reported. */
 static inline void setgstatus(struct g *gp, uint32_t from, uint32_t to, const char *who)
 {
     uint32_t old = atomic_load_explicit(&gp->atomicstatus, memory_order_relaxed);

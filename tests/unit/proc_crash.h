@@ -108,6 +108,12 @@ static inline void crash_run_raw(struct crash *c, void (*raw)(void), int seconds
     crash_spawn(c, NULL, raw, NULL, seconds, NULL);
 }
 
+/* The child ran to the end and its main function returned 0. */
+static inline bool crash_exited_ok(const struct crash *c)
+{
+    return !c->timedout && WIFEXITED(c->status) && WEXITSTATUS(c->status) == 0;
+}
+
 static inline bool crash_aborted(const struct crash *c)
 {
     return !c->timedout && WIFSIGNALED(c->status) && WTERMSIG(c->status) == SIGABRT;

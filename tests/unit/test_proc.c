@@ -220,7 +220,7 @@ Test(proc, yield_is_fair, .timeout = 20)
 {
     static struct crash c;
     crash_run(&c, fair_main, "1", 15);
-    cr_assert(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0, "status %d, output:\n%s",
+    cr_assert(crash_exited_ok(&c), "status %d, output:\n%s",
               c.status, c.out);
 }
 
@@ -425,7 +425,7 @@ Test(proc, idle_workers_use_no_cpu, .timeout = 20)
 {
     static struct crash c;
     crash_run(&c, idle_main, "2", 15);
-    cr_assert(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0, "status %d, output:\n%s",
+    cr_assert(crash_exited_ok(&c), "status %d, output:\n%s",
               c.status, c.out);
 }
 
@@ -748,7 +748,7 @@ Test(proc, bad_stacksize_is_fatal, .timeout = 30)
     for (size_t i = 0; i < sizeof good / sizeof good[0]; i++) {
         want_stacksize = (good[i].bytes + page - 1) / page * page;
         crash_run_env(&c, stacksize_main, NULL, 15, good[i].env);
-        cr_assert(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0,
+        cr_assert(crash_exited_ok(&c),
                   "%s: status %d, output:\n%s", good[i].env, c.status, c.out);
     }
 }
@@ -791,7 +791,7 @@ Test(proc, mprotect_guard_stacks, .timeout = 60)
 {
     static struct crash c;
     crash_run_env(&c, mprotect_main, NULL, 50, "GORTSTACKGUARD=mprotect");
-    cr_assert(WIFEXITED(c.status) && WEXITSTATUS(c.status) == 0, "status %d, output:\n%s",
+    cr_assert(crash_exited_ok(&c), "status %d, output:\n%s",
               c.status, c.out);
 }
 
