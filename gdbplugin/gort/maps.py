@@ -144,10 +144,11 @@ class MapInfo:
                     key = "old" if label == "oldbuckets" else "new"
                     stats.setdefault(key, []).append(length)
 
-    def entries(self):
-        """Yield (key, elem) of every live entry, printable by gdb."""
-        kdec = types.decoder(self.key, self.indirectkey)
-        edec = types.decoder(self.elem, self.indirectelem)
+    def entries(self, text=False):
+        """Yield (key, elem) of every live entry, printable by gdb (text:
+        integers as decimal text, types.numbers_as_text)."""
+        kdec = types.decoder(self.key, self.indirectkey, text)
+        edec = types.decoder(self.elem, self.indirectelem, text)
         for addr, data in self.chains():
             if isinstance(data, Corrupt):
                 yield "<corrupt>", "<corrupt: %s>" % data
@@ -193,7 +194,7 @@ class MapPrinter(ChildPrinter):
             return
         m = self._load()
         n = 0
-        for k, v in m.entries():
+        for k, v in m.entries(types.numbers_as_text()):
             yield "[%d]" % n, k
             yield "[%d]" % (n + 1), v
             n += 2

@@ -71,6 +71,9 @@ COMMANDS = [
     "p closure_fv",
     "p greeting",
     "p $len(ages)",
+    "set output-radix 16",
+    "output ages",
+    "set output-radix 10",
     "p $len(full)",
     "p $cap(full)",
     "p $len(greeting)",
@@ -298,6 +301,10 @@ def test_ages_map(out):
     assert pairs == {"alice": "31", "bob": "42", "carol": "27"}, text
     assert "dave" not in text          # deleted entries are not shown
     assert "= 3" in out["p $len(ages)"]
+    # Integers are handed to gdb as decimal text only when gdb would print
+    # decimal: under output-radix 16 they are gdb's own hex.
+    hexed = dict(re.findall(r'\["(\w+)"\] = (\w+)', out["output ages"]))
+    assert hexed == {"alice": "0x1f", "bob": "0x2a", "carol": "0x1b"}, out["output ages"]
 
 
 def test_growing_map_exactly_once(out):
