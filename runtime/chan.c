@@ -220,15 +220,16 @@ void gort_chan_free(struct hchan *c)
 /* ---------------------------------------------------------------- */
 /* Send. */
 
-_Noreturn static void block_forever(enum waitreason reason)
+_Noreturn static void block_forever(enum waitreason reason, uintptr_t pc)
 {
-    gopark(NULL, NULL, reason);
+    gopark(NULL, NULL, reason, pc);
     gort_fatal("a goroutine blocked on a NULL channel was woken");
 }
 
 /* Go's chansend: true if the value was sent; false only when !block and
  * the send could not proceed. */
-static bool chansend(struct hchan *c, const void *ep, bool block, const char *call)
+static bool chansend(struct hchan *c, const void *ep, bool block, const char *call,
+                     uintptr_t callerpc)
 {
     if (!block && ld_closed(c) == 0 && chan_full(c))
         return false;
@@ -263,7 +264,7 @@ static bool chansend(struct hchan *c, const void *ep, bool block, const char *ca
     gp->waiting = mysg;
     gp->param = NULL;
     waitq_enqueue(&c->sendq, mysg);
-    gopark(gort_park_unlock, &c->lock, waitReasonChanSend);
+    gopark(gort_park_unlock, &c->lock, waitReasonChanSend, callerpc);
 
     /* A receiver took the value (success) or close woke us. */
     if (gp->param != mysg)
@@ -281,11 +282,11 @@ void gort_chan_send(struct hchan *c, const void *elem)
 {
     if (c == NULL) {
         chan_curg("gort_chan_send");
-        block_forever(waitReasonChanSendNilChan);
+        block_forever(waitReasonChanSendNilChan, CALLERPC());
     }
     if (elem == NULL && c->elemsize > 0)
         gort_fatal("gort_chan_send: NULL element pointer");
-    chansend(c, elem, true, "gort_chan_send");
+    chansend(c, elem, true, "gort_chan_send", CALLERPC());
 }
 
 bool gort_chan_trysend(struct hchan *c, const void *elem)
@@ -294,7 +295,7 @@ bool gort_chan_trysend(struct hchan *c, const void *elem)
         return false;
     if (elem == NULL && c->elemsize > 0)
         gort_fatal("gort_chan_trysend: NULL element pointer");
-    return chansend(c, elem, false, "gort_chan_trysend");
+    return chansend(c, elem, false, "gort_chan_trysend", 0);
 }
 
 /* ---------------------------------------------------------------- */
@@ -304,7 +305,7 @@ bool gort_chan_trysend(struct hchan *c, const void *elem)
  * !block and none could); *received is false when the channel was closed
  * and drained (ep zeroed). */
 static bool chanrecv(struct hchan *c, void *ep, bool block, bool *received,
-                     const char *call)
+                     const char *call, uintptr_t callerpc)
 {
     if (!block && chan_empty(c)) {
         if (ld_closed(c) == 0)
@@ -352,7 +353,7 @@ static bool chanrecv(struct hchan *c, void *ep, bool block, bool *received,
     gp->waiting = mysg;
     gp->param = NULL;
     waitq_enqueue(&c->recvq, mysg);
-    gopark(gort_park_unlock, &c->lock, waitReasonChanReceive);
+    gopark(gort_park_unlock, &c->lock, waitReasonChanReceive, callerpc);
 
     /* A sender filled *ep (success), or close zeroed it. */
     if (gp->param != mysg)
@@ -368,17 +369,17 @@ bool gort_chan_recv(struct hchan *c, void *elem)
 {
     if (c == NULL) {
         chan_curg("gort_chan_recv");
-        block_forever(waitReasonChanReceiveNilChan);
+        block_forever(waitReasonChanReceiveNilChan, CALLERPC());
     }
     bool received;
-    chanrecv(c, elem, true, &received, "gort_chan_recv");
+    chanrecv(c, elem, true, &received, "gort_chan_recv", CALLERPC());
     return received;
 }
 
 bool gort_chan_tryrecv(struct hchan *c, void *elem, bool *ok)
 {
     bool received = false;
-    bool done = c != NULL && chanrecv(c, elem, false, &received, "gort_chan_tryrecv");
+    bool done = c != NULL && chanrecv(c, elem, false, &received, "gort_chan_tryrecv", 0);
     if (ok != NULL)
         *ok = done && received;
     return done;

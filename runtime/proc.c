@@ -1006,7 +1006,8 @@ static void goroutine_main(struct g *gp)
 /* ------------------------------------------------------------------ */
 /* Parking */
 
-void gopark(bool (*unlockf)(struct g *gp, void *arg), void *arg, enum waitreason reason)
+void gopark(bool (*unlockf)(struct g *gp, void *arg), void *arg, enum waitreason reason,
+            uintptr_t pc)
 {
     struct m *mp = getm();
     struct g *gp = mp != NULL ? mp->curg : NULL;
@@ -1015,6 +1016,7 @@ void gopark(bool (*unlockf)(struct g *gp, void *arg), void *arg, enum waitreason
     if ((unsigned)reason >= waitReasonCount)
         gort_badcall("gopark", "bad wait reason %d", (int)reason);
     gp->waitreason = reason;
+    gp->waitpc = pc;
     /* The coarse clock: a person reads waitsince ("[chan receive, 3
      * minutes]"), and the full clock cost ~55 ns of a 230 ns channel round
      * trip, a quarter of it. */

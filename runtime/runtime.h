@@ -90,6 +90,12 @@ struct g {
                                     up to 1-10 ms early, never late) */
     struct sudog  *waiting;      /* sudogs this g is parked on, linked by waitlink */
     void          *waitobj;      /* what is waited on when no sudog says it (mutex, waitgroup) */
+    uintptr_t      waitpc;       /* return address of the public call that
+                                    parked it (into the caller of
+                                    gort_chan_recv, gort_select, ...), 0 if
+                                    none: a debugger names a parked
+                                    goroutine's frame from it without
+                                    reading its stack.  Valid while Gwaiting */
     struct m      *m;            /* the m running it, when Grunning */
     struct g      *schedlink;    /* run-queue and free-list link */
     struct funcval *startfv;     /* start function as a closure, or NULL */
@@ -187,13 +193,19 @@ void unlock_word(uint32_t *word);
 /* ------------------------------------------------------------------ */
 /* Parking.  The one mechanism every blocking operation uses.
  *
- * gopark records reason and the time, marks the current goroutine
+ * gopark records reason, the time and pc (CALLERPC() of the public call,
+ * or 0), marks the current goroutine
  * Gwaiting, switches to the scheduler and there calls unlockf(gp, arg)
  * after gp's context is saved; if unlockf returns false, gp is resumed at
  * once.  So a waker that takes the same lock can never goready a goroutine
  * whose context is not yet saved.  unlockf may be NULL. */
 void gopark(bool (*unlockf)(struct g *gp, void *arg), void *arg,
-            enum waitreason reason);
+            enum waitreason reason, uintptr_t pc);
+/* pc for gopark, in the public function that may park: the return address
+ * into the program (Go passes getcallerpc() down the same way).  The
+ * runtime is built with -fno-optimize-sibling-calls, so it is the real
+ * caller. */
+#define CALLERPC() ((uintptr_t)__builtin_return_address(0))
 /* Make a parked goroutine runnable (on the caller's m's run queue, run
  * next).  Callable from goroutines, from the scheduler (timers) and from
  * any thread of the runtime. */

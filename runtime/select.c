@@ -197,7 +197,7 @@ int gort_select(gort_case *cases, int ncases, bool block)
         if (!block)
             return -1;
         chan_curg("gort_select");
-        gopark(NULL, NULL, waitReasonSelectNoCases);
+        gopark(NULL, NULL, waitReasonSelectNoCases, CALLERPC());
         gort_fatal("gort_select: a select with no cases was woken");
     }
 
@@ -228,7 +228,7 @@ int gort_select(gort_case *cases, int ncases, bool block)
         if (!block)
             return -1;
         chan_curg("gort_select");
-        gopark(NULL, NULL, waitReasonSelect);
+        gopark(NULL, NULL, waitReasonSelect, CALLERPC());
         gort_fatal("gort_select: a select on NULL channels only was woken");
     }
     /* Pass 1: the first case that can proceed, in poll order. */
@@ -302,7 +302,7 @@ int gort_select(gort_case *cases, int ncases, bool block)
     if (pollorder != stackorder)
         gort_free(pollorder);
     gp->param = NULL;
-    gopark(selparkcommit, NULL, waitReasonSelect);
+    gopark(selparkcommit, NULL, waitReasonSelect, CALLERPC());
 
     /* Pass 3. */
     struct sudog *won = gp->param;

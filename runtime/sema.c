@@ -93,7 +93,7 @@ static inline bool can_spin(int iter)
     return iter < SPIN_ROUNDS && gort_nprocs > 1;
 }
 
-__attribute__((noinline)) static void mutex_lock_slow(gort_mutex *mu);
+__attribute__((noinline)) static void mutex_lock_slow(gort_mutex *mu, uintptr_t callerpc);
 __attribute__((noinline)) static void mutex_unlock_slow(gort_mutex *mu, uint32_t new);
 
 void gort_mutex_lock(gort_mutex *mu)
@@ -106,7 +106,7 @@ void gort_mutex_lock(gort_mutex *mu)
         set_owner(mu, gort_curgoid_noswitch());
         return;
     }
-    mutex_lock_slow(mu);
+    mutex_lock_slow(mu, CALLERPC());
     set_owner(mu, curgoid());
 }
 
@@ -120,7 +120,7 @@ void gort_mutex_unlock(gort_mutex *mu)
         mutex_unlock_slow(mu, new);
 }
 
-static void mutex_lock_slow(gort_mutex *mu)
+static void mutex_lock_slow(gort_mutex *mu, uintptr_t callerpc)
 {
     int64_t waitstart = 0;
     bool starving = false;
@@ -188,7 +188,7 @@ static void mutex_lock_slow(gort_mutex *mu)
             waitq_enqueue(&mu->waiters, s);
         gp->waiting = s;
         gp->waitobj = mu;
-        gopark(gort_park_unlock_word, &mu->lock, waitReasonMutex);
+        gopark(gort_park_unlock_word, &mu->lock, waitReasonMutex, callerpc);
         gp->waiting = NULL;
         gp->waitobj = NULL;
         releaseSudog(s);
@@ -307,7 +307,7 @@ void gort_waitgroup_wait(gort_waitgroup *wg)
     waitq_enqueue(&wg->waiters, s);
     gp->waiting = s;
     gp->waitobj = wg;
-    gopark(gort_park_unlock_word, &wg->lock, waitReasonWaitGroup);
+    gopark(gort_park_unlock_word, &wg->lock, waitReasonWaitGroup, CALLERPC());
     gp->waiting = NULL;
     gp->waitobj = NULL;
     releaseSudog(s);

@@ -211,5 +211,5 @@ void gort_sleep(int64_t ns)
         .arg = gp,
         .heapidx = -1,
     };
-    gopark(sleep_park, &t, waitReasonSleep);
+    gopark(sleep_park, &t, waitReasonSleep, CALLERPC());
 }

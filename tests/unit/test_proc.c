@@ -267,7 +267,7 @@ static void park_worker(void *arg)
     (void)arg;
     lock(&park_lock);
     parked_gs[nparked++] = getg();
-    gopark(gort_park_unlock, &park_lock, waitReasonChanReceive);
+    gopark(gort_park_unlock, &park_lock, waitReasonChanReceive, 0);
     atomic_fetch_add(&park_woken, 1);
 }
 
@@ -528,7 +528,7 @@ Test(proc, debugger_fields, .timeout = 20)
 static int deadlock_main(int argc, char **argv)
 {
     (void)argc; (void)argv;
-    gopark(NULL, NULL, waitReasonChanReceive);      /* nobody will ever wake us */
+    gopark(NULL, NULL, waitReasonChanReceive, 0);   /* nobody will ever wake us */
     return 0;
 }
 
@@ -545,7 +545,7 @@ Test(proc, deadlock_reported, .timeout = 20)
 static void park_forever(void *arg)
 {
     (void)arg;
-    gopark(NULL, NULL, waitReasonSelectNoCases);
+    gopark(NULL, NULL, waitReasonSelectNoCases, 0);
 }
 
 static int sleeping_main(int argc, char **argv)
@@ -587,7 +587,7 @@ static int busy_main(int argc, char **argv)
     gort_go(busy_c_code, NULL);
     lock(&park_lock);
     atomic_store(&busy_ready, 1);
-    gopark(gort_park_unlock, &park_lock, waitReasonChanReceive);
+    gopark(gort_park_unlock, &park_lock, waitReasonChanReceive, 0);
     return 9;
 }
 

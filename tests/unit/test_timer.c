@@ -176,7 +176,7 @@ static int timerapi_main(int argc, char **argv)
     struct timer t2 = { .when = gort_nanotime() + 10 * MS, .f = fire, .arg = timer_waiter,
                         .heapidx = -1 };
     int64_t t0 = gort_nanotime();
-    gopark(add_after_park, &t2, waitReasonSleep);
+    gopark(add_after_park, &t2, waitReasonSleep, 0);
     gt_assert(gort_nanotime() - t0 >= 10 * MS);
     gt_assert_eq(atomic_load(&fired), 1);
     gt_assert(!timer_del(&t2));         /* it ran */
