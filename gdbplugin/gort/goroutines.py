@@ -5,7 +5,8 @@ What it reads: gort_allgs[0 .. gort_allglen) (one read of the pointer
 array), each struct g (read whole, through the block cache: g's allocated
 together cost one target read per 64 KiB), the m list gort_allm (which g
 each OS thread runs: m->curg, m->procid = gdb's LWP), and for each
-goroutine a few words of its stack.
+goroutine that is not parked in a public call of the runtime (g->waitpc,
+below) a few words of its stack.
 
 Why this way: the listing must show 100,000 goroutines from a core in
 about a second, so it never asks gdb to unwind (a gdb frame per goroutine
@@ -19,8 +20,11 @@ file, line, runtime or not) and cached, so 100,000 goroutines parked at
 the same few places cost a few dozen symbol lookups.  The first frame whose
 source file is not in the runtime's directory (the directory of the file
 defining gort_main) is "where" the goroutine is, as Go's traceback and
-Delve's user frame.  A running goroutine's stack is its thread's: those
-few are unwound by gdb itself from the thread's registers.
+Delve's user frame.  A goroutine parked by gort_chan_recv, gort_select,
+gort_sleep, ... needs no walk for that: gopark records in g->waitpc the
+return address into the public call's caller, which is the same frame
+(parked_at).  A running goroutine's stack is its thread's: those few are
+unwound by gdb itself from the thread's registers.
 
 Wait times: g->waitsince is gort_nanotime() (CLOCK_MONOTONIC) at park
 time.  Live, "now" is CLOCK_MONOTONIC read by gdb (the same clock, system
@@ -42,13 +46,13 @@ import time
 import gdb
 
 from . import constants, layout, settings, unwind
-from .inferior import MEM, PAGE, Corrupt, marker
+from .inferior import BLOCK, MEM, PAGE, Corrupt, marker
 
 
 # A goroutine, decoded from its struct g, is a named tuple (built once by
 # _decoder, its fields in struct order): addr, error (None, or why it is
 # corrupt), then goid, status, reason, waitsince, m, sp, pc, bp, lo, hi,
-# startpc, gopc, parentgoid, waiting, waitobj.  Tuples because the listing
+# startpc, gopc, parentgoid, waiting, waitobj, waitpc.  Tuples because the listing
 # builds 100,000 of them: one unpack_from and one tuple each.
 
 
@@ -69,7 +73,10 @@ _FIELDS = (
     ("parentgoid", (("g", "parentgoid"),), True),
     ("waiting", (("g", "waiting"),), False),
     ("waitobj", (("g", "waitobj"),), False),
+    ("waitpc", (("g", "waitpc"),), False),
 )
+# Fields a libgort built before they existed lacks: read as 0 there.
+_OPTIONAL = frozenset(("waitpc",))
 _CODES = {1: "b", 2: "h", 4: "i", 8: "q"}
 _gdecoder = None
 
@@ -79,11 +86,17 @@ def _decoder():
     built once from DWARF, so reading a g is one unpack_from."""
     global _gdecoder
     if _gdecoder is None:
-        fields = []
+        fields, absent = [], []
         for name, path, signed in _FIELDS:
             off = 0
-            for tag, f in path:
-                off += layout.off(tag, f)
+            try:
+                for tag, f in path:
+                    off += layout.off(tag, f)
+            except layout.Missing:
+                if name not in _OPTIONAL:
+                    raise
+                absent.append(name)
+                continue
             size = layout.struct(path[-1][0]).fsize(path[-1][1])
             code = _CODES[size]
             fields.append((off, size, code if signed else code.upper(), name))
@@ -95,10 +108,32 @@ def _decoder():
             fmt += "%dx%s" % (off - pos, code) if off > pos else code
             pos = off + size
         names = [f[3] for f in fields]
-        gtuple = collections.namedtuple("G", ["addr", "error"] + names)
-        _gdecoder = (layout.size("g"), struct.Struct(fmt).unpack_from, gtuple,
-                     (0,) * len(names))
+        gtuple = collections.namedtuple("G", ["addr", "error"] + names + absent)
+        unpack = struct.Struct(fmt).unpack_from
+        if absent:
+            tail = (0,) * len(absent)
+            raw = unpack
+
+            def unpack(data, off):
+                return raw(data, off) + tail
+        _gdecoder = (layout.size("g"), unpack, gtuple, (0,) * (len(names) + len(absent)))
     return _gdecoder
+
+
+def _valid_statuses():
+    global _statuses
+    if _statuses is None:
+        _statuses = frozenset(constants.names("gstatus"))
+    return _statuses
+
+
+def _checked(gp):
+    """gp, with .error set if its status or id is absurd."""
+    if gp.status not in _valid_statuses():
+        return gp._replace(error="g %#x has status %d" % (gp.addr, gp.status))
+    if gp.goid < 0 or gp.goid > 1 << 62:
+        return gp._replace(error="g %#x has id %d" % (gp.addr, gp.goid))
+    return gp
 
 
 def read_g(addr):
@@ -108,15 +143,7 @@ def read_g(addr):
         data, off = MEM.span(addr, size)
     except Corrupt as e:
         return G(addr, str(e), *zeros)
-    gp = G(addr, None, *unpack(data, off))
-    global _statuses
-    if _statuses is None:
-        _statuses = frozenset(constants.names("gstatus"))
-    if gp.status not in _statuses:
-        return gp._replace(error="g %#x has status %d" % (addr, gp.status))
-    if gp.goid < 0 or gp.goid > 1 << 62:
-        return gp._replace(error="g %#x has id %d" % (addr, gp.goid))
-    return gp
+    return _checked(G(addr, None, *unpack(data, off)))
 
 
 def goid_of(gaddr):
@@ -126,8 +153,15 @@ def goid_of(gaddr):
                           signed=True)
 
 
-def allgs():
-    """Every struct g in gort_allgs, as G objects, bounded by max-elements."""
+def each_g():
+    """Every struct g in gort_allgs, as G objects, one at a time, bounded
+    by max-elements.  read_g's work, with its lookups hoisted out of a loop
+    that runs 100,000 times; the g's are read in BLOCK-sized reads that
+    are not cached (consecutive g's were allocated together and mostly lie
+    in the block of the one before, cur).  Uncached and streamed because
+    fresh memory costs a page fault a page on this VM (~15 us): 100,000
+    g's kept as tuples and their blocks kept in the cache were 90 MB, a
+    third of the time of listing them."""
     base = MEM.word(layout.var_addr("gort_allgs"))
     n = MEM.word(layout.var_addr("gort_allglen"))
     limit = settings.max_elements()
@@ -135,10 +169,41 @@ def allgs():
         print("gort: allglen is %d; showing the first %d (set gort max-elements)" % (n, limit))
         n = limit
     if n == 0:
-        return []
+        return
     ptrs = MEM.words(base, n)
-    return [read_g(p) if p else _bad(p, "NULL entry %d in allgs" % i)
-            for i, p in enumerate(ptrs)]
+    size, unpack, G, zeros = _decoder()
+    statuses = _valid_statuses()
+    # tuple.__new__ rather than G(...): the named tuple's own __new__
+    # parses arguments and was a quarter of this loop.
+    new = tuple.__new__
+    cur, cur_lo, cur_hi = None, 0, 0
+    for i, p in enumerate(ptrs):
+        if not p:
+            yield _bad(p, "NULL entry %d in allgs" % i)
+            continue
+        if cur_lo <= p and p + size <= cur_hi:
+            gp = new(G, (p, None) + unpack(cur, p - cur_lo))
+        else:
+            lo = p - p % BLOCK
+            try:
+                if p + size > lo + BLOCK:
+                    raise Corrupt("straddles")
+                cur, cur_lo, cur_hi = MEM.exact(lo, BLOCK), lo, lo + BLOCK
+                gp = new(G, (p, None) + unpack(cur, p - lo))
+            except Corrupt:
+                # A g across a block boundary, or next to an unreadable
+                # page: the careful, cached path.
+                cur, cur_lo, cur_hi = None, 0, 0
+                yield read_g(p)
+                continue
+        if gp.status not in statuses or not 0 <= gp.goid <= 1 << 62:
+            gp = _checked(gp)
+        yield gp
+
+
+def allgs():
+    """each_g(), as a list."""
+    return list(each_g())
 
 
 def sudogs(gp):
@@ -238,12 +303,20 @@ SYSTEM_LIBS = ("/lib/", "/lib64/", "/usr/lib/", "/usr/lib64/")
 
 
 class Sym:
-    __slots__ = ("func", "file", "line", "runtime")
+    __slots__ = ("func", "file", "line", "runtime", "_text")
 
     def text(self):
+        """`function at file:line` (formatted once: a listing asks 100,000
+        times for the same few)."""
+        try:
+            return self._text
+        except AttributeError:
+            pass
         if self.file:
-            return "%s at %s:%d" % (self.func, self.file, self.line)
-        return self.func
+            self._text = "%s at %s:%d" % (self.func, self.file, self.line)
+        else:
+            self._text = self.func
+        return self._text
 
 
 def symbolize(pc, is_return=True):
@@ -343,14 +416,24 @@ def _fp_walk(gp, maxframes, first_user):
     return last if first_user else frames
 
 
+def parked_at(gp, waiting):
+    """Sym of the innermost frame outside the runtime of a goroutine that
+    is not on a thread.  A Gwaiting goroutine's g->waitpc, when the runtime
+    recorded one, is the return address of the public call that parked it
+    (into its caller): that frame with no read of the stack, which is most
+    of the cost of listing 100,000 goroutines from a core.  A waitpc that
+    is 0 or lands in the runtime (a runtime function that called the public
+    one; garbage) means the frame-pointer walk, as for every other state."""
+    if gp.status == waiting and gp.waitpc:
+        s = _retsyms.get(gp.waitpc) or symbolize(gp.waitpc, True)
+        if not s.runtime:
+            return s
+    return _fp_walk(gp, 16, True) if gp.pc else None
+
+
 def fp_walk(gp, maxframes):
     """[(pc, is_return)] of a parked goroutine, innermost first."""
     return _fp_walk(gp, maxframes, False)
-
-
-def parked_user_frame(gp, maxframes):
-    """user_frame(fp_walk(gp, maxframes)), without building the list."""
-    return _fp_walk(gp, maxframes, True)
 
 
 def thread_walk(thr, maxframes):
@@ -507,56 +590,125 @@ def info_goroutines(args):
             i += 1
             continue
         raise gdb.GdbError("usage: info goroutines [-s STATE] [-r REASON] [-g] [-c]")
-    L = Listing()
-    rows = []
-    for gp in L.live():
-        if gp.error:
-            rows.append(("?", gp, None))
-            continue
-        st = state_word(gp.status)
-        if opts["s"] and st != opts["s"]:
-            continue
-        reason = ""
-        if gp.status == L.waiting:
-            reason = reason_text(gp, L.now)
-            if opts["r"] and opts["r"] not in reason:
-                continue
-        elif opts["r"]:
-            continue
-        rows.append((st, gp, reason))
-    out = []
-    if L.estimate and any(r[2] for r in rows if r[2]):
-        out.append("(core file: wait times are relative to the most recently parked goroutine)")
     if opts["g"]:
-        out.extend(_grouped(L, rows, opts))
+        L = Listing()
+        rows = [(st, gp, reason) for st, gp, reason in _filtered(L.live(), L.now, opts)]
+        out = _header(L.estimate, rows) + _grouped(L, rows, opts)
     else:
-        width = len(str(max((gp.goid for _, gp, _ in rows if not gp.error), default=1)))
-        for st, gp, reason in rows:
-            out.append(_row(L, st, gp, reason, opts, width))
+        out = _plain(opts)
     gdb.write("\n".join(out) + ("\n" if out else "No goroutines.\n"))
 
 
-def _row(L, st, gp, reason, opts, width=1):
-    if gp.error:
-        return "  ? %s" % marker(gp.error)
-    running = L.running(gp)
-    mark = "*" if running else " "
-    bad = bad_context(gp) if running is None else None
-    if bad:
-        where = marker(bad)
-    elif running is None:
-        sym = parked_user_frame(gp, 16) if gp.pc else None
-        where = sym.text() if sym else "?"
-    else:
+def _header(estimate, rows):
+    if estimate and any(r[2] for r in rows):
+        return ["(core file: wait times are relative to the most recently parked goroutine)"]
+    return []
+
+
+def _filtered(gs, now, opts):
+    """(state word, G, reason text) of the goroutines of gs that -s and -r
+    let through; G's with .error always (state "?", reason None)."""
+    want_s, want_r = opts["s"], opts["r"]
+    waiting = constants.value("gstatus", "Gwaiting")
+    # Goroutines parked together share a reason and (the coarse clock
+    # ticks every few ms) a waitsince: their bracket is one string.
+    reasons = {}
+    for gp in gs:
+        if gp.error:
+            yield "?", gp, None
+            continue
+        st = _state_words.get(gp.status) or state_word(gp.status)
+        if want_s and st != want_s:
+            continue
+        reason = ""
+        if gp.status == waiting:
+            key = (gp.reason, gp.waitsince)
+            reason = reasons.get(key)
+            if reason is None:
+                reason = reasons[key] = reason_text(gp, now)
+            if want_r and want_r not in reason:
+                continue
+        elif want_r:
+            continue
+        yield st, gp, reason
+
+
+def _plain(opts):
+    """The lines of `info goroutines` without -g, in one pass over allgs
+    that keeps no G: each goroutine becomes (id, its line but the id) at
+    once.  On a core "now" is the newest waitsince of all, known only at
+    the end, so the wait brackets are filled in by a second pass over the
+    few distinct (reason, waitsince) pairs (strings, not G's, are kept)."""
+    curg, _ = allms()
+    dead = constants.value("gstatus", "Gdead")
+    waiting = constants.value("gstatus", "Gwaiting")
+    live = is_live()
+    now = time.clock_gettime_ns(time.CLOCK_MONOTONIC) if live else 0
+    newest = 0
+    rows = []
+    pending = {}                 # (reason, waitsince) -> G, for the brackets
+    want_s = opts["s"]
+
+    def gs():
+        nonlocal newest
+        for gp in each_g():
+            if gp.error:
+                yield gp
+            elif gp.status != dead:
+                if gp.status == waiting and gp.waitsince > newest:
+                    newest = gp.waitsince
+                yield gp
+
+    for gp in gs():
+        if gp.error:
+            rows.append((None, "  ? " + marker(gp.error), None))
+            continue
+        st = _state_words.get(gp.status) or state_word(gp.status)
+        if want_s and st != want_s:
+            continue
+        key = None
+        if gp.status == waiting:
+            key = (gp.reason, gp.waitsince)
+            if key not in pending:
+                pending[key] = gp
+        elif opts["r"]:
+            continue
+        rows.append((gp.goid, st, key, _where(curg, gp, waiting),
+                     "*" if gp.addr in curg else " ",
+                     created_by(gp) if opts["c"] else None))
+    if not live:
+        now = newest
+    brackets = {key: reason_text(gp, now) for key, gp in pending.items()}
+    if opts["r"]:
+        rows = [r for r in rows if r[0] is None or opts["r"] in brackets[r[2]]]
+    out = _header(not live, [(0, 0, r[2]) for r in rows if r[0] is not None])
+    width = len(str(max((r[0] for r in rows if r[0] is not None), default=1)))
+    for r in rows:
+        if r[0] is None:
+            out.append(r[1])
+            continue
+        goid, st, key, where, mark, created = r
+        if key is not None:
+            text = "%s %*d %s %s  %s" % (mark, width, goid, st, brackets[key], where)
+        else:
+            text = "%s %*d %s  %s" % (mark, width, goid, st, where)
+        if created is not None:
+            text += "  " + created
+        out.append(text)
+    return out
+
+
+def _where(curg, gp, waiting):
+    """`function at file:line` of gp's innermost frame outside the
+    runtime, or a marker."""
+    running = curg.get(gp.addr)
+    if running is not None:
         sym = user_frame(stack_of(gp, running, 32))
-        where = sym.text() if sym else "?"
-    text = "%s %*d %s" % (mark, width, gp.goid, st)
-    if reason:
-        text += " " + reason
-    text += "  " + where
-    if opts["c"]:
-        text += "  " + created_by(gp)
-    return text
+    elif gp.hi and not gp.lo <= gp.sp <= gp.hi:
+        return marker(bad_context(gp))
+    else:
+        sym = parked_at(gp, waiting)
+    return sym.text() if sym else "?"
 
 
 def created_by(gp):

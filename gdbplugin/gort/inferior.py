@@ -155,17 +155,23 @@ class Memory:
                 return None
         except Exception:
             return None
-        key = gdb.selected_inferior().num
+        # Keyed by the connection too: every core-file opens a new one.
+        # `info target` lists every section of the core (0.1 s for one of
+        # 100,000 goroutines), so it is asked once per connection, not at
+        # every command.
+        key = (gdb.selected_inferior().num, conn.num)
+        hit = _core_cache.get(key)
+        if hit is not None:
+            return hit[1]
         info = gdb.execute("info target", to_string=True)
         path = info.split("Local core dump file:", 1)[-1].split("`", 1)[-1].split("'", 1)[0] \
             if "Local core dump file:" in info else None
         if path is None:
             return None
-        hit = _core_cache.get(key)
-        if hit is not None and hit[0] == path:
-            return hit[1]
-        if hit is not None and hit[1] is not None:
-            hit[1].close()
+        for old in [k for k in _core_cache if k[0] == key[0]]:
+            if _core_cache[old][1] is not None:
+                _core_cache[old][1].close()
+            del _core_cache[old]
         try:
             img = CoreImage(path)
         except Exception:

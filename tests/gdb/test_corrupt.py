@@ -7,6 +7,8 @@ structures, as a crash that scribbled over memory would leave it:
   * ages->buckets                   (-> 0x4141414141414141)
   * growing's first bucket's overflow pointer  (-> the bucket itself: a loop)
   * full's first waiting sender's sudog.next   (-> itself: a loop)
+  * goroutine 2's g->waitpc          (-> 0x4141...: garbage)
+  * goroutine 14's g->waitpc         (-> inside gopark: the runtime)
 
 What a person must read: `<corrupt: ...>` exactly where the damage is,
 everything else shown as usual, no Python traceback, and gdb finishing
@@ -32,7 +34,10 @@ print("ADDR buckets %d" % a("(unsigned long)&ages->buckets"))
 print("ADDR ovf %d" % (a("(unsigned long)growing->buckets") + a("growing->type->overflowoff")))
 print("ADDR bucket0 %d" % a("(unsigned long)growing->buckets"))
 print("ADDR sudog %d" % a("(unsigned long)full->sendq.first"))
-print("ADDR sudognext %d" % a("(unsigned long)&full->sendq.first->next"))"""
+print("ADDR sudognext %d" % a("(unsigned long)&full->sendq.first->next"))
+print("ADDR wpc2 %d" % a("(unsigned long)&gort_allgs[1]->waitpc"))
+print("ADDR wpc14 %d" % a("(unsigned long)&gort_allgs[13]->waitpc"))
+print("ADDR gopark %d" % a("(unsigned long)gopark"))"""
 
 
 def load_segments(core):
@@ -69,7 +74,7 @@ def corrupt(tmp_path_factory):
     core = abort_core(prog, ["abort"], tmp)
     text = run_gdb(prog, [ADDRS.replace("\n", "\n")], core=core)
     addrs = {k: int(v) for k, v in re.findall(r"^ADDR (\w+) (\d+)$", text, re.M)}
-    assert len(addrs) == 8, text[-2000:]
+    assert len(addrs) == 11, text[-2000:]
     bad = str(tmp / "corrupt.core")
     shutil.copy(core, bad)
     segs = load_segments(bad)
@@ -79,6 +84,8 @@ def corrupt(tmp_path_factory):
     poke(bad, segs, addrs["buckets"], struct.pack("<Q", 0x4141414141414141))
     poke(bad, segs, addrs["ovf"], struct.pack("<Q", addrs["bucket0"]))
     poke(bad, segs, addrs["sudognext"], struct.pack("<Q", addrs["sudog"]))
+    poke(bad, segs, addrs["wpc2"], struct.pack("<Q", 0x4141414141414141))
+    poke(bad, segs, addrs["wpc14"], struct.pack("<Q", addrs["gopark"] + 16))
     return prog, bad
 
 
@@ -107,6 +114,10 @@ def test_goroutine_listing_goes_on(out):
     assert re.search(r"<corrupt: g 0x[0-9a-f]+ has status \d+>", text), text
     assert "<corrupt: cannot read memory at 0x10>" in text, text
     assert "corrupt goroutine entries" in out["info goroutines -g"]
+    # A waitpc that is garbage or lands in the runtime is not believed:
+    # the frame comes from walking the stack, as without one.
+    assert "wait_for_value at tests/gdb/progs/gdbstory.c:" in lines[2], lines[2]
+    assert "counter_fn at tests/gdb/progs/gdbstory.c:" in lines[14], lines[14]
     assert re.search(r"13 waiting \[mutex.*<corrupt: saved sp 0x4141414141414141 outside its "
                      r"stack", lines[13]), lines[13]
 

@@ -41,6 +41,7 @@ COMMANDS = [
     "goroutine 0",
     "goroutine 1 bt",
     "goroutine all bt 1",
+    "goroutine all bt",
     "goroutine 99",
     "goroutine",
     "p unbuf",
@@ -163,6 +164,32 @@ def test_info_goroutines(out):
     assert lines[1].startswith("*")
     assert " running " in lines[1]
     assert "story_" in lines[1] and "gdbstory.c:" in lines[1]
+
+
+def _first_user_frames(bt):
+    """{goroutine id: `function at file:line`} of the first frame outside
+    runtime/ in each section of `goroutine all bt`."""
+    frames = {}
+    for sec in re.split(r"^goroutine (?=\d+ \()", bt, flags=re.M)[1:]:
+        goid = int(sec.split(" ", 1)[0])
+        for line in sec.splitlines()[1:]:
+            m = re.match(r"#\d+\s+(?:0x[0-9a-f]+ in )?(\S+) \(.*\) at (\S+):(\d+)$", line)
+            if m and not m.group(2).startswith("runtime/"):
+                frames[goid] = "%s at %s:%s" % m.groups()
+                break
+    return frames
+
+
+def test_listing_agrees_with_bt(out):
+    """The listing names a parked goroutine's frame from g->waitpc, without
+    reading its stack; it must be the frame the full unwind finds."""
+    lines = goroutine_lines(out["info goroutines"])
+    frames = _first_user_frames(out["goroutine all bt"])
+    waiting = [g for g, line in lines.items() if " waiting " in line]
+    assert len(waiting) >= 14, out["info goroutines"]
+    for goid in waiting:
+        assert goid in frames, (goid, out["goroutine all bt"][:3000])
+        assert lines[goid].endswith("  " + frames[goid]), (lines[goid], frames[goid])
 
 
 def test_wait_times(out):
