@@ -68,23 +68,14 @@ uint64_t gort_hashkey[8];
 int gort_useaeshash;
 
 /* wyhash's default secrets: odd, half the bits set, no long runs. */
-#define S0 0xa0761d6478bd642full
-#define S1 0xe7037ed1a0b428dbull
-#define S2 0x8ebc6af09c88c6e3ull
+#define S0 ALG_S0
+#define S1 ALG_S1
+#define S2 ALG_S2
 #define S3 0x589965cc75374cc3ull
 
-static inline uint64_t mix(uint64_t a, uint64_t b)
-{
-    __uint128_t r = (__uint128_t)a * b;
-    return (uint64_t)r ^ (uint64_t)(r >> 64);
-}
+static inline uint64_t mix(uint64_t a, uint64_t b) { return alg_mix(a, b); }
 
-static inline uint64_t r8(const uint8_t *p) { uint64_t v; memcpy(&v, p, 8); return v; }
-static inline uint64_t r4(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
-static inline uint64_t r3(const uint8_t *p, size_t n)
-{
-    return ((uint64_t)p[0] << 16) | ((uint64_t)p[n >> 1] << 8) | p[n - 1];
-}
+static inline uint64_t r8(const uint8_t *p) { return alg_r8(p); }
 
 /* ------------------------------------------------------------------ */
 /* Start-up: the key, and which engine. */
@@ -139,46 +130,27 @@ uint64_t gort_rand64(void)
 
 static uintptr_t wyhash(const uint8_t *p, size_t n, uint64_t seed)
 {
-    uint64_t a, b;
-    seed ^= mix(seed ^ gort_hashkey[0], S1);
-    if (n <= 16) {
-        if (n >= 4) {
-            size_t q = (n >> 3) << 2;
-            a = (r4(p) << 32) | r4(p + q);
-            b = (r4(p + n - 4) << 32) | r4(p + n - 4 - q);
-        } else if (n > 0) {
-            a = r3(p, n);
-            b = 0;
-        } else {
-            a = b = 0;
-        }
-    } else {
-        size_t i = n;
-        if (i > 48) {
-            uint64_t see1 = seed, see2 = seed;
-            do {
-                seed = mix(r8(p) ^ S1, r8(p + 8) ^ seed);
-                see1 = mix(r8(p + 16) ^ S2, r8(p + 24) ^ see1);
-                see2 = mix(r8(p + 32) ^ S3, r8(p + 40) ^ see2);
-                p += 48;
-                i -= 48;
-            } while (i > 48);
-            seed ^= see1 ^ see2;
-        }
-        while (i > 16) {
+    if (n <= 16)
+        return alg_wyhash_short(p, n, seed);
+    seed = alg_wyseed(seed);
+    size_t i = n;
+    if (i > 48) {
+        uint64_t see1 = seed, see2 = seed;
+        do {
             seed = mix(r8(p) ^ S1, r8(p + 8) ^ seed);
-            i -= 16;
-            p += 16;
-        }
-        a = r8(p + i - 16);
-        b = r8(p + i - 8);
+            see1 = mix(r8(p + 16) ^ S2, r8(p + 24) ^ see1);
+            see2 = mix(r8(p + 32) ^ S3, r8(p + 40) ^ see2);
+            p += 48;
+            i -= 48;
+        } while (i > 48);
+        seed ^= see1 ^ see2;
     }
-    a ^= S1;
-    b ^= seed;
-    __uint128_t r = (__uint128_t)a * b;
-    a = (uint64_t)r;
-    b = (uint64_t)(r >> 64);
-    return mix(a ^ S0 ^ n, b ^ S1);
+    while (i > 16) {
+        seed = mix(r8(p) ^ S1, r8(p + 8) ^ seed);
+        i -= 16;
+        p += 16;
+    }
+    return alg_wyfinish(r8(p + i - 16), r8(p + i - 8), seed, n);
 }
 
 /* ------------------------------------------------------------------ */
@@ -188,35 +160,14 @@ static uintptr_t wyhash(const uint8_t *p, size_t n, uint64_t seed)
 #define AESFN __attribute__((target("aes,sse4.1")))
 
 AESFN static inline __m128i ld(const uint8_t *p) { return _mm_loadu_si128((const __m128i *)p); }
-AESFN static inline __m128i key(int i) { return _mm_loadu_si128((const __m128i *)&gort_hashkey[2 * (i & 3)]); }
+AESFN static inline __m128i key(int i) { return alg_aeskey(i); }
 AESFN static inline __m128i enc(__m128i a, __m128i b) { return _mm_aesenc_si128(a, b); }
 
 AESFN static uintptr_t aeshash(const uint8_t *p, size_t n, uint64_t seed)
 {
-    /* The seed and the length in one register, with the key. */
-    __m128i s = _mm_xor_si128(_mm_set_epi64x((long long)n, (long long)seed), key(0));
-    if (n <= 16) {
-        uint64_t lo, hi;
-        if (n >= 8) {
-            lo = r8(p);
-            hi = r8(p + n - 8);
-        } else if (n >= 4) {
-            lo = r4(p);
-            hi = r4(p + n - 4);
-        } else if (n > 0) {
-            lo = r3(p, n);
-            hi = 0;
-        } else {
-            lo = hi = 0;
-        }
-        /* Three rounds: AES diffuses every input bit over all 128 after
-         * two; the third keeps the low word we return as good as any. */
-        __m128i v = _mm_xor_si128(_mm_set_epi64x((long long)hi, (long long)lo), s);
-        v = enc(v, key(1));
-        v = enc(v, key(2));
-        v = enc(v, key(3));
-        return (uintptr_t)_mm_cvtsi128_si64(v);
-    }
+    if (n <= 16)
+        return alg_aeshash_short(p, n, seed);
+    __m128i s = alg_aesseed(n, seed);
     s = enc(s, s);
     __m128i s1 = enc(s, key(1)), s2 = enc(s, key(2)), s3 = enc(s, key(3));
     if (n <= 32) {
@@ -274,12 +225,12 @@ uintptr_t gort_memhash_n(const void *p, size_t n, uintptr_t seed)
 
 uintptr_t gort_hash_u64(uint64_t v, uintptr_t seed)
 {
-    return mix(mix(v ^ gort_hashkey[0], seed ^ gort_hashkey[1]) ^ v, S1);
+    return alg_hash_u64(v, seed);
 }
 
 uintptr_t gort_hash_u32(uint32_t v, uintptr_t seed)
 {
-    return mix(mix((uint64_t)v ^ gort_hashkey[2], seed ^ gort_hashkey[1]) ^ v, S2);
+    return alg_hash_u32(v, seed);
 }
 
 /* ------------------------------------------------------------------ */
