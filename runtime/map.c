@@ -157,6 +157,11 @@ static void maketype(struct maptype *t, const struct rtype *key, const struct rt
             t->keykind = mapKey64;
         else if (key->size == 4 && (key->equal == gort_equal32 || key->equal == gort_memequal))
             t->keykind = mapKey32;
+        /* map_fast.c finds keys at bucketCnt and elems right after them
+         * without reading keyoff and elemoff: true unless the elem is
+         * aligned to 16 (padding after the keys). */
+        if (t->keyoff != bucketCnt || t->elemoff != bucketCnt + bucketCnt * ks)
+            t->keykind = mapKeyGeneric;
     }
 }
 

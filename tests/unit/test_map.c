@@ -515,6 +515,76 @@ Test(map, uint32_keys)
     gort_map_free(m);
 }
 
+/* Short string keys (up to 16 bytes: map_fast.c compares their bytes and
+ * hashes them inline) in a map of many buckets: found through equal bytes
+ * in other memory, and missed when one byte differs, wherever it is, or
+ * when the length does. */
+Test(map, short_string_keys)
+{
+    enum { NLEN = 21, PER = 300 };
+    static char keys[NLEN][PER][NLEN], copy[NLEN];
+    struct hmap *m = gort_map_new(&gort_type_string, &gort_type_int64, 0);
+    /* how many distinct keys of each length: i is in the first bytes */
+#define NKEYS(len) ((len) == 0 ? 1 : (len) == 1 ? 26 : PER)
+    for (int len = 0; len < NLEN; len++)
+        for (int i = 0; i < NKEYS(len); i++) {
+            for (int j = 0; j < len; j++)
+                keys[len][i][j] = (char)('a' + (i * 7 + j * 13) % 26);
+            if (len >= 1)
+                keys[len][i][0] = (char)('A' + i % 26);
+            if (len >= 2)
+                keys[len][i][1] = (char)('A' + i / 26);
+            gort_string k = { keys[len][i], len };
+            int64_t v = len * 1000 + i;
+            gort_map_set(m, &k, &v);
+        }
+    cr_assert_gt(m->B, 0);
+    for (int len = 0; len < NLEN; len++)
+        for (int i = 0; i < NKEYS(len); i++) {
+            memcpy(copy, keys[len][i], (size_t)len);
+            gort_string k = { copy, len };
+            int64_t *v = gort_map_get(m, &k);
+            cr_assert(v && *v == len * 1000 + i, "len %d key %d", len, i);
+            for (int j = 0; j < len; j++) {
+                copy[j] ^= 0x40;
+                cr_assert_null(gort_map_get(m, &k), "len %d key %d byte %d", len, i, j);
+                copy[j] ^= 0x40;
+            }
+            if (len >= 3) {   /* a prefix of another length, not inserted */
+                gort_string p = { copy, len - 1 };
+                int64_t *pv = gort_map_get(m, &p);
+                cr_assert(!pv || *pv / 1000 == len - 1, "len %d key %d prefix", len, i);
+            }
+        }
+#undef NKEYS
+    gort_map_check(m);
+    gort_map_free(m);
+}
+
+/* An elem aligned to 16 leaves padding between keys and elems: such a map
+ * takes the generic path (map_fast.c assumes elems right after the keys),
+ * and works. */
+struct align16 { _Alignas(16) int64_t a; int64_t b; };
+GORT_DEFINE_TYPE(maptest_align16, struct align16);
+
+Test(map, elem_aligned_16)
+{
+    struct hmap *m = gort_map_new(&gort_type_int64, &maptest_align16, 0);
+    cr_assert_eq(m->keykind, mapKeyGeneric);
+    cr_assert_eq(m->type->elemoff % 16, 0);
+    for (int64_t i = 0; i < 5000; i++) {
+        struct align16 v = { i, -i };
+        gort_map_set(m, &i, &v);
+    }
+    for (int64_t i = 0; i < 5000; i++) {
+        struct align16 *v = gort_map_get(m, &i);
+        cr_assert(v && v->a == i && v->b == -i);
+        cr_assert_eq((uintptr_t)v % 16, 0);
+    }
+    gort_map_check(m);
+    gort_map_free(m);
+}
+
 /* The typed convenience macro. */
 struct cacheent { int64_t hits; double score; };
 GORT_DEFINE_TYPE(maptest_cacheent, struct cacheent);
