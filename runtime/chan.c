@@ -227,9 +227,11 @@ _Noreturn static void block_forever(enum waitreason reason, uintptr_t pc)
 }
 
 /* Go's chansend: true if the value was sent; false only when !block and
- * the send could not proceed. */
-static bool chansend(struct hchan *c, const void *ep, bool block, const char *call,
-                     uintptr_t callerpc)
+ * the send could not proceed.  Inlined into the public functions, so
+ * CALLERPC() at the park is their caller (g->waitpc), with no extra
+ * argument for every backtrace through here to print. */
+static inline __attribute__((always_inline))
+bool chansend(struct hchan *c, const void *ep, bool block, const char *call)
 {
     if (!block && ld_closed(c) == 0 && chan_full(c))
         return false;
@@ -264,7 +266,7 @@ static bool chansend(struct hchan *c, const void *ep, bool block, const char *ca
     gp->waiting = mysg;
     gp->param = NULL;
     waitq_enqueue(&c->sendq, mysg);
-    gopark(gort_park_unlock, &c->lock, waitReasonChanSend, callerpc);
+    gopark(gort_park_unlock, &c->lock, waitReasonChanSend, CALLERPC());
 
     /* A receiver took the value (success) or close woke us. */
     if (gp->param != mysg)
@@ -286,7 +288,7 @@ void gort_chan_send(struct hchan *c, const void *elem)
     }
     if (elem == NULL && c->elemsize > 0)
         gort_fatal("gort_chan_send: NULL element pointer");
-    chansend(c, elem, true, "gort_chan_send", CALLERPC());
+    chansend(c, elem, true, "gort_chan_send");
 }
 
 bool gort_chan_trysend(struct hchan *c, const void *elem)
@@ -295,7 +297,7 @@ bool gort_chan_trysend(struct hchan *c, const void *elem)
         return false;
     if (elem == NULL && c->elemsize > 0)
         gort_fatal("gort_chan_trysend: NULL element pointer");
-    return chansend(c, elem, false, "gort_chan_trysend", 0);
+    return chansend(c, elem, false, "gort_chan_trysend");
 }
 
 /* ---------------------------------------------------------------- */
@@ -303,9 +305,9 @@ bool gort_chan_trysend(struct hchan *c, const void *elem)
 
 /* Go's chanrecv: returns whether a receive happened (false only when
  * !block and none could); *received is false when the channel was closed
- * and drained (ep zeroed). */
-static bool chanrecv(struct hchan *c, void *ep, bool block, bool *received,
-                     const char *call, uintptr_t callerpc)
+ * and drained (ep zeroed).  Inlined, as chansend. */
+static inline __attribute__((always_inline))
+bool chanrecv(struct hchan *c, void *ep, bool block, bool *received, const char *call)
 {
     if (!block && chan_empty(c)) {
         if (ld_closed(c) == 0)
@@ -353,7 +355,7 @@ static bool chanrecv(struct hchan *c, void *ep, bool block, bool *received,
     gp->waiting = mysg;
     gp->param = NULL;
     waitq_enqueue(&c->recvq, mysg);
-    gopark(gort_park_unlock, &c->lock, waitReasonChanReceive, callerpc);
+    gopark(gort_park_unlock, &c->lock, waitReasonChanReceive, CALLERPC());
 
     /* A sender filled *ep (success), or close zeroed it. */
     if (gp->param != mysg)
@@ -372,14 +374,14 @@ bool gort_chan_recv(struct hchan *c, void *elem)
         block_forever(waitReasonChanReceiveNilChan, CALLERPC());
     }
     bool received;
-    chanrecv(c, elem, true, &received, "gort_chan_recv", CALLERPC());
+    chanrecv(c, elem, true, &received, "gort_chan_recv");
     return received;
 }
 
 bool gort_chan_tryrecv(struct hchan *c, void *elem, bool *ok)
 {
     bool received = false;
-    bool done = c != NULL && chanrecv(c, elem, false, &received, "gort_chan_tryrecv", 0);
+    bool done = c != NULL && chanrecv(c, elem, false, &received, "gort_chan_tryrecv");
     if (ok != NULL)
         *ok = done && received;
     return done;
