@@ -109,4 +109,15 @@ struct g *chan_curg(const char *call);
 /* Put s at the front of q (a mutex waiter that already waited goes first). */
 void waitq_enqueue_front(struct waitq *q, struct sudog *s);
 
+/* ---- gort_mutex's state word (sema.c's essay) ----
+ * Named, and in the DWARF contract: a debugger reads mu->owner only while
+ * MUTEX_LOCKED is set (unlock leaves owner as it was). */
+enum mutex_state {
+    MUTEX_LOCKED       = 1,
+    MUTEX_WOKEN        = 2,
+    MUTEX_STARVING     = 4,
+    MUTEX_WAITER_SHIFT = 3,
+    MUTEX_WAITER       = 1 << MUTEX_WAITER_SHIFT,
+};
+
 #endif /* GORT_CHAN_H */

@@ -74,6 +74,7 @@ struct gort_debuginfo_types {
     struct sudog          *sudog;
     struct waitq          *waitq;
     struct gort_mutex     *mutex;
+    enum mutex_state      *mutex_state;
     struct gort_waitgroup *waitgroup;
     struct timer          *timer;
     /* types, interfaces, closures, strings */

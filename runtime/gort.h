@@ -563,7 +563,7 @@ struct waitq {
 typedef struct gort_mutex {
     uint32_t     state;      /* private to sema.c */
     uint32_t     lock;       /* protects waiters */
-    int64_t      owner;      /* goid of the holder, 0 when unlocked (for debuggers) */
+    int64_t      owner;      /* goid of the holder while state says locked (for debuggers) */
     struct waitq waiters;
 } gort_mutex;
 #define GORT_MUTEX_INIT { 0, 0, 0, { 0, 0 } }

@@ -375,6 +375,13 @@ static void build(struct target *t, struct gtable *tab, struct chanset *cs, stru
     struct reasons rn;
     reasons_load(t, &rn);
     int64_t mu_owner = lay_off(&t->lay, "gort_mutex", "owner");
+    /* owner is the holder's only while the mutex is locked: unlock leaves
+     * it as it was (runtime/sema.c).  A libgort from before that cleared
+     * owner on unlock and has no enum mutex_state: owner as it is. */
+    int64_t mu_state = lay_off(&t->lay, "gort_mutex", "state");
+    int64_t mu_locked = 0;
+    if (!lay_enum(&t->lay, "mutex_state", "MUTEX_LOCKED", &mu_locked))
+        mu_state = -1;
     struct addrset want = { 0 };
     for (size_t i = 0; i < tab->n; i++) {
         struct gor *g = &tab->g[i];
@@ -437,8 +444,11 @@ static void build(struct target *t, struct gtable *tab, struct chanset *cs, stru
             for (int k = 0; !mu && k < g->nsud; k++)
                 mu = g->sud[k].obj;
             int64_t owner;
-            if (mu && mu_owner >= 0 && mem_read(&t->mem, mu + (uint64_t)mu_owner, &owner, 8) &&
-                owner > 0)
+            uint32_t state;
+            if (mu && mu_owner >= 0 &&
+                (mu_state < 0 || (mem_read(&t->mem, mu + (uint64_t)mu_state, &state, 4) &&
+                                  (state & (uint64_t)mu_locked) != 0)) &&
+                mem_read(&t->mem, mu + (uint64_t)mu_owner, &owner, 8) && owner > 0)
                 add_edge(gr, i, u64map_get(&byid, (uint64_t)owner), E_OWNER, mu);
         } else if (IS(g, &rn, waitgroup)) {
             uint64_t wg = g->waitobj;

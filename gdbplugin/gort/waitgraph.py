@@ -209,6 +209,14 @@ class Graph:
         queues = {}
         rv = self.rv
         mu_owner = layout.off("gort_mutex", "owner")
+        # A libgort from before enum mutex_state cleared owner on unlock:
+        # there owner is read as it is.
+        try:
+            mu_state = layout.off("gort_mutex", "state")
+            mu_state_size = layout.struct("gort_mutex").fsize("state")
+            mu_locked = constants.value("mutex_state", "MUTEX_LOCKED")
+        except Corrupt:
+            mu_state = None
         for i, gp in enumerate(self.gs):
             if not self.blocked[i]:
                 continue
@@ -234,8 +242,12 @@ class Graph:
             elif r == rv["waitReasonMutex"]:
                 mu = gp.waitobj or next((o for _c, o in self.sud[i] if o), 0)
                 try:
-                    owner = int.from_bytes(MEM.read(mu + mu_owner, 8), "little", signed=True) \
-                        if mu else 0
+                    # owner is the holder's only while the mutex is locked
+                    # (unlock leaves it as it was).
+                    owner = 0
+                    if mu and (mu_state is None or int.from_bytes(
+                            MEM.read(mu + mu_state, mu_state_size), "little") & mu_locked):
+                        owner = int.from_bytes(MEM.read(mu + mu_owner, 8), "little", signed=True)
                 except Corrupt:
                     owner = 0
                 if owner > 0:

@@ -6,11 +6,14 @@ ring N R: R rings of N goroutines, goroutine ids 2.. in ring order; each
 holds its own mutex and waits for its neighbour's (owner edges: exact).
 """
 import re
+import struct
+import subprocess
 
 import pytest
 
 from conftest import run_core
 from test_core import check_lost_heap
+from test_robust import g_addresses, offsetof, patch
 
 CORE_KINDS = ["kernel", "gdb"]
 LIMIT_CYCLE_LEN = 64    # dwarf/core/waitgraph.c
@@ -84,3 +87,25 @@ def test_more_cycles_than_the_limit(cores, validate):
     validate(d)
     assert len(d["cycles"]) == LIMIT_CYCLES and d["cycles_dropped"] == 6
     assert owner_edges(d) == ring_edges(2, 70)
+
+
+def test_unlocked_mutex_owner_is_not_an_edge(cores, tmp_path, validate):
+    """gort_mutex_unlock leaves mu->owner as it was (runtime/sema.c): an
+    owner is only believed while the state word says locked.  In a ring of
+    3, g2's mutex (the one g4 waits for) is made to look unlocked: g4's
+    owner edge to g2 goes, and with it the cycle."""
+    b, c = cores("kernel:ring@3")
+    d = run_core("--json", b, c, "waitgraph").json()
+    assert owner_edges(d) == ring_edges(3, 1)
+    ga = g_addresses(b, c)
+    # g4 waits for g2's mutex: its waitobj
+    out = subprocess.run(["gdb", "-nx", "-batch", "-ex",
+                          "p/x ((struct g *)%#x)->waitobj" % ga[4], b, c],
+                         capture_output=True, text=True, timeout=60).stdout
+    mu = int(out.strip().split()[-1], 16)
+    damaged = patch(c, tmp_path / "core", {mu + offsetof(b, "gort_mutex", "state"):
+                                           struct.pack("<I", 0)})
+    d2 = run_core("--json", b, damaged, "waitgraph").json()
+    validate(d2)
+    assert owner_edges(d2) == ring_edges(3, 1) - {(4, 2)}, owner_edges(d2)
+    assert d2["cycles"] == []
