@@ -85,6 +85,9 @@
 #include <stdio.h>
 #include <string.h>
 #include <sys/mman.h>
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 
 /* ------------------------------------------------------------------ */
@@ -823,11 +826,12 @@ static bool iterdone(struct hiter *it, void **key, void **elem)
     return false;
 }
 
-bool gort_map_next(gort_map_iter *iter, void **key, void **elem)
+/* gort_map_next's general case (Go's mapiternext): the iterator started
+ * during a grow, or the map has grown or is growing since, or the
+ * iteration is over.  Slots are read one by one, each checked for the
+ * grow's cases. */
+__attribute__((noinline)) static bool nextslow(struct hiter *it, void **key, void **elem)
 {
-    if (!iter)
-        gort_badcall("gort_map_next", "NULL iterator");
-    struct hiter *it = &iter->hiter;
     if (it->reserved != iterLive)
         return iterdone(it, key, elem);
     struct hmap *h = it->h;
@@ -837,7 +841,6 @@ bool gort_map_next(gort_map_iter *iter, void **key, void **elem)
     struct bmap *b = it->bptr;
     uintptr_t i = it->i;
     uintptr_t checkbucket = it->checkbucket;
-    bool fast = it->buckets == h->buckets && !map_growing(h);
 next:
     if (!b) {
         if (bucket == it->startbucket && it->wrapped)
@@ -863,45 +866,6 @@ next:
             it->wrapped = 1;
         }
         i = 0;
-    }
-    if (fast && checkbucket == noCheck) {
-        /* The iterator's array is the map's current one, no grow is under
-         * way and b is one of its buckets (not an old bucket read while
-         * an earlier grow was under way): every slot holds an empty mark
-         * or current data, so
-         * the occupied slots are found from the tophash word at once
-         * (a byte >= minTopHash), in the iterator's rotated order. */
-        uint64_t w;
-        memcpy(&w, b->tophash, 8);
-        uint64_t occ = (((w | 0x8080808080808080ull) - minTopHash * 0x0101010101010101ull) | w) &
-                       0x8080808080808080ull;
-        unsigned sh = 8u * it->offset;
-        if (sh)
-            occ = (occ >> sh) | (occ << (64 - sh));
-        occ = i < bucketCnt ? occ & (~0ull << (8 * i)) : 0;
-        if (occ) {
-            i = (uintptr_t)__builtin_ctzll(occ) >> 3;
-            uintptr_t offi = (i + it->offset) & (bucketCnt - 1);
-            void *k = map_key(h, b, offi), *e = map_elem(h, b, offi);
-            if (h->indirectkey)
-                k = *(void **)k;
-            if (h->indirectelem)
-                e = *(void **)e;
-            it->key = k;
-            it->elem = e;
-            it->bucket = bucket;
-            it->bptr = b;
-            it->i = (uint8_t)(i + 1);
-            it->checkbucket = noCheck;
-            if (key)
-                *key = k;
-            if (elem)
-                *elem = e;
-            return true;
-        }
-        b = map_overflow(h, b);
-        i = 0;
-        goto next;
     }
     for (; i < bucketCnt; i++) {
         uintptr_t offi = (i + it->offset) & (bucketCnt - 1);
@@ -944,6 +908,7 @@ next:
         it->bptr = b;
         it->i = (uint8_t)(i + 1);
         it->checkbucket = checkbucket;
+        it->overflow0 = NULL;   /* the fast path reads the bucket again */
         if (key)
             *key = it->key;
         if (elem)
@@ -953,6 +918,150 @@ next:
     b = map_overflow(h, b);
     i = 0;
     goto next;
+}
+
+/* The occupied slots of a bucket that holds no evacuation marks: bit i
+ * set when tophash[i] >= minTopHash.  On x86-64 one SSE2 compare of the
+ * 8 bytes gives the 8 bits packed (no shifts from bytes to slots); else
+ * the top bits of a SWAR test, gathered by a multiply. */
+static inline unsigned occupiedslots(const struct bmap *b)
+{
+#if defined(__SSE2__)
+    __m128i t = _mm_loadl_epi64((const __m128i *)b->tophash);
+    /* max(t, minTopHash) == t exactly where t >= minTopHash; the upper 8
+     * bytes are 0 and never match. */
+    __m128i ge = _mm_cmpeq_epi8(_mm_max_epu8(t, _mm_set1_epi8(minTopHash)), t);
+    return (unsigned)_mm_movemask_epi8(ge) & 0xff;
+#else
+    uint64_t w;
+    memcpy(&w, b->tophash, 8);
+    uint64_t m = (((w | 0x8080808080808080ull) - minTopHash * 0x0101010101010101ull) | w) &
+                 0x8080808080808080ull;
+    return (unsigned)(((m >> 7) * 0x0102040810204080ull) >> 56);
+#endif
+}
+
+/* Iteration in the usual case: the iterator's array is the map's current
+ * one and no grow is under way, so every slot holds an empty mark or
+ * current data, and a bucket's occupied slots are read from its tophash
+ * word at once.  gort_map_next returns the next of the slots found
+ * occupied when the bucket was last read, kept in hiter.overflow0 (bit i:
+ * rotated slot i, not yet returned); itnextbucket reads a bucket (the
+ * rest of the current one, then its chain, then the next buckets) when
+ * none is left.
+ *
+ * Why the cached mask: a call per entry leaves the iterator in memory, so
+ * one entry's state is the previous call's stores, and what a call
+ * computes from it bounds how fast calls follow each other.  From the
+ * mask that is one and-not (the next mask) and a count of trailing zeros
+ * (the slot, off that chain); re-deriving the slots from the tophash word
+ * and i each time put a load, five ALU steps and a multiply on it.  The
+ * fast call also saves no register: the rest is out of line.  Measured
+ * on 10^6 int64 pairs (one process, best of 7, this loaded 2-core VM):
+ * 8.3 -> 6.5-8.0 ns an entry; 10^4 pairs (in cache) 5.9 -> 4.2.
+ *
+ * A key deleted since its bucket was read must not be returned: the
+ * slot's tophash byte is checked before it is, and a slot that was
+ * emptied makes itnextbucket read the bucket again from slot i.  (A slot
+ * filled since is not returned: a key inserted during an iteration may
+ * or may not be, as in Go.)  nextslow leaves the mask empty, so after
+ * it the next call reads the bucket again. */
+static bool itnextbucket(struct hiter *it, void **key, void **elem);
+
+static inline bool itfast(const struct hiter *it, const struct hmap *h)
+{
+    return !(map_flags(h) & hashWriting) && it->checkbucket == noCheck &&
+           it->buckets == h->buckets && !map_growing(h);
+}
+
+bool gort_map_next(gort_map_iter *iter, void **key, void **elem)
+{
+    if (!iter)
+        gort_badcall("gort_map_next", "NULL iterator");
+    struct hiter *it = &iter->hiter;
+    if (__builtin_expect(it->reserved != iterLive, 0))
+        return nextslow(it, key, elem);
+    struct hmap *h = it->h;
+    unsigned rem = (unsigned)(uintptr_t)it->overflow0;
+    if (__builtin_expect(!rem || !itfast(it, h), 0))
+        return itnextbucket(it, key, elem);
+    struct bmap *b = it->bptr;
+    unsigned i = (unsigned)__builtin_ctz(rem);
+    uintptr_t offi = (i + it->offset) & (bucketCnt - 1);
+    if (__builtin_expect(b->tophash[offi] < minTopHash, 0))
+        return itnextbucket(it, key, elem);   /* deleted since: read the bucket again */
+    const struct maptype *t = h->type;
+    void *k = (char *)b + t->keyoff + offi * t->keysize;
+    void *e = (char *)b + t->elemoff + offi * t->elemsize;
+    if (__builtin_expect(t->indirectkey | t->indirectelem, 0)) {
+        if (t->indirectkey)
+            k = *(void **)k;
+        if (t->indirectelem)
+            e = *(void **)e;
+    }
+    it->overflow0 = (void *)(uintptr_t)(rem & (rem - 1));
+    it->key = k;
+    it->elem = e;
+    it->i = (uint8_t)(i + 1);
+    if (key)
+        *key = k;
+    if (elem)
+        *elem = e;
+    return true;
+}
+
+__attribute__((noinline)) static bool itnextbucket(struct hiter *it, void **key, void **elem)
+{
+    struct hmap *h = it->h;
+    if (!itfast(it, h))
+        return nextslow(it, key, elem);
+    const struct maptype *t = h->type;
+    struct bmap *b = it->bptr;
+    unsigned off = it->offset, i = it->i;
+    for (;;) {
+        if (b) {
+            /* Rotated by the start offset, without the slots before i (i
+             * may be 8: then none is left). */
+            unsigned occ = ((occupiedslots(b) * 0x101u) >> off) & (0xffu << i) & 0xffu;
+            if (occ) {
+                i = (unsigned)__builtin_ctz(occ);
+                uintptr_t offi = (i + off) & (bucketCnt - 1);
+                void *k = (char *)b + t->keyoff + offi * t->keysize;
+                void *e = (char *)b + t->elemoff + offi * t->elemsize;
+                if (t->indirectkey)
+                    k = *(void **)k;
+                if (t->indirectelem)
+                    e = *(void **)e;
+                it->overflow0 = (void *)(uintptr_t)(occ & (occ - 1));
+                it->key = k;
+                it->elem = e;
+                it->bptr = b;
+                it->i = (uint8_t)(i + 1);
+                if (key)
+                    *key = k;
+                if (elem)
+                    *elem = e;
+                return true;
+            }
+            b = map_overflow(h, b);
+            i = 0;
+            if (b)
+                continue;
+        }
+        uintptr_t bucket = it->bucket;
+        if (bucket == it->startbucket && it->wrapped) {
+            it->bptr = NULL;
+            return nextslow(it, key, elem);   /* the end */
+        }
+        b = map_bucket(h, it->buckets, bucket);
+        bucket++;
+        if (bucket == ((uintptr_t)1 << it->B)) {
+            bucket = 0;
+            it->wrapped = 1;
+        }
+        it->bucket = bucket;
+        i = 0;
+    }
 }
 
 /* ------------------------------------------------------------------ */

@@ -352,6 +352,73 @@ Test(map, iterate_while_growing_struct)
     iterate_while_growing(gort_map_new(&maptest_key12, &gort_type_int64, 0), set_g, del_g, key_g);
 }
 
+/* Deletions and re-insertions while iterating a map that does not grow:
+ * the iterator's usual case, which returns the slots it found occupied
+ * when it read a bucket.  A small map (16 buckets), so that most deletions
+ * hit the bucket being returned: a key deleted during the iteration is
+ * never returned while it is absent, a key present throughout exactly
+ * once (a re-inserted one may come back again, as in Go). */
+static void iterate_delete_nogrow(struct hmap *m, void (*setk)(struct hmap *, int64_t),
+                                  bool (*delk)(struct hmap *, int64_t),
+                                  int64_t (*keyof)(const void *))
+{
+    enum { n = 80 };
+    uint64_t r = 99;
+    for (int round = 0; round < 300; round++) {
+        uint8_t seen[n] = { 0 };
+        bool absent[n] = { false }, touched[n] = { false };
+        for (int64_t i = 0; i < n; i++)
+            setk(m, i);
+        uint8_t B0 = m->B;
+        gort_map_iter it;
+        gort_map_iter_init(&it, m);
+        void *k, *v;
+        while (gort_map_next(&it, &k, &v)) {
+            int64_t kk = keyof(k);
+            cr_assert(kk >= 0 && kk < n);
+            cr_assert(!absent[kk], "key %ld returned while deleted", (long)kk);
+            cr_assert(touched[kk] || seen[kk] == 0, "key %ld returned twice", (long)kk);
+            seen[kk] = (uint8_t)(seen[kk] + 1);
+            for (int j = 0; j < 3; j++) {
+                r = r * 6364136223846793005ull + 1442695040888963407ull;
+                int64_t d = (int64_t)((r >> 33) % n);
+                if (j < 2 && !absent[d]) {   /* two deletions, one re-insertion */
+                    cr_assert(delk(m, d));
+                    absent[d] = touched[d] = true;
+                } else if (j == 2 && absent[d]) {
+                    setk(m, d);
+                    absent[d] = false;
+                }
+            }
+        }
+        cr_assert_eq(m->B, B0, "the map grew");
+        cr_assert_null(m->oldbuckets);
+        for (int64_t i = 0; i < n; i++) {
+            if (!touched[i])
+                cr_assert_eq(seen[i], 1, "key %ld present throughout, returned %d times",
+                             (long)i, seen[i]);
+            if (!absent[i])
+                delk(m, i);
+        }
+        gort_map_check(m);
+        cr_assert_eq(gort_map_len(m), 0);
+    }
+    gort_map_free(m);
+}
+
+Test(map, iterate_delete_nogrow_int64)
+{
+    iterate_delete_nogrow(gort_map_new(&gort_type_int64, &gort_type_int64, 80), set_i, del_i, key_i);
+}
+Test(map, iterate_delete_nogrow_string)
+{
+    iterate_delete_nogrow(gort_map_new(&gort_type_string, &gort_type_int64, 80), set_s, del_s, key_s);
+}
+Test(map, iterate_delete_nogrow_struct)
+{
+    iterate_delete_nogrow(gort_map_new(&maptest_key12, &gort_type_int64, 80), set_g, del_g, key_g);
+}
+
 /* Go's TestBigItems: keys and values over 128 bytes are stored indirectly. */
 struct big { char s[256]; };
 GORT_DEFINE_TYPE(maptest_big, struct big);
