@@ -483,6 +483,18 @@ struct evacdst {
     uintptr_t    i;
 };
 
+/* A grow rehashes every string key, and a key's bytes live elsewhere:
+ * in bucket order they are random accesses, a cache miss each in a large
+ * map.  Their fetches are started together for the whole chain, so the
+ * misses overlap instead of following one another. */
+static void prefetchstrkeys(const struct hmap *h, struct bmap *b)
+{
+    for (; b; b = map_overflow(h, b))
+        for (uintptr_t i = 0; i < bucketCnt; i++)
+            if (b->tophash[i] >= minTopHash)
+                __builtin_prefetch(((const gort_string *)map_key(h, b, i))->str);
+}
+
 static void evacuate(struct hmap *h, uintptr_t oldbucket)
 {
     struct bmap *b = map_bucket(h, h->oldbuckets, oldbucket);
@@ -498,6 +510,8 @@ static void evacuate(struct hmap *h, uintptr_t oldbucket)
         __builtin_prefetch(xy[0].b, 1);
         if (xy[1].b)
             __builtin_prefetch(xy[1].b, 1);
+        if (h->keykind == mapKeyStr && !samesize)
+            prefetchstrkeys(h, b);
         for (; b; b = map_overflow(h, b)) {
             for (uintptr_t i = 0; i < bucketCnt; i++) {
                 uint8_t top = b->tophash[i];
