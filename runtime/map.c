@@ -587,8 +587,15 @@ void map_growwork(struct hmap *h, uintptr_t bucket)
      * grow finishes.  The second is fetched while the first is moved. */
     __builtin_prefetch(map_bucket(h, h->oldbuckets, h->nevacuate));
     evacuate(h, bucket & (noldbuckets(h) - 1));
-    for (int k = 0; k < evacuateAhead && map_growing(h); k++)
+    for (int k = 0; k < evacuateAhead && map_growing(h); k++) {
+        /* String keys: the next bucket's keys are fetched while this
+         * one's are rehashed (evacuate fetches a chain's own only just
+         * before it needs them). */
+        uintptr_t next = h->nevacuate + 1;
+        if (h->keykind == mapKeyStr && next < noldbuckets(h) && !(map_flags(h) & sameSizeGrow))
+            prefetchstrkeys(h, map_bucket(h, h->oldbuckets, next));
         evacuate(h, h->nevacuate);
+    }
 }
 
 /* ------------------------------------------------------------------ */
