@@ -336,6 +336,33 @@ static inline uintptr_t strhash(const struct hmap *h, gort_string k)
     return gort_memhash_n(k.str, (size_t)k.len, h->hash0);
 }
 
+/* The walk of key's chain from bucket b, for both string lookups.
+ * short_key (a constant at each call, so each gets its own loop): the key
+ * is at most 16 bytes and compared without a call to memcmp. */
+static inline __attribute__((always_inline)) void *strchain(struct hmap *h, struct bmap *b,
+                                                            uint8_t top, gort_string key,
+                                                            bool short_key)
+{
+    do {
+        tophashes t = loadtophash(b);
+        const gort_string *keys = fastkeys(b);
+        for (__typeof__(matchtop(t, top)) m = matchtop(t, top); m; m &= m - 1) {
+            uintptr_t i = matchslot(m);
+            const gort_string *k = &keys[i];
+            if ((matchexact || b->tophash[i] == top) &&
+                (short_key ? k->len == key.len &&
+                             (k->str == key.str ||
+                              shortbytesequal(k->str, key.str, (size_t)key.len))
+                           : streq(*k, key)))
+                return elemptr(h, b, i, sizeof(gort_string));
+        }
+        if (chainends(t))
+            return NULL;
+        b = map_overflow(h, b);
+    } while (b);
+    return NULL;
+}
+
 /* The end of a one-bucket scan of long keys: the one candidate whose
  * length and end bytes matched, compared in full.  Out of line so that no
  * value of the scan lives across the call to memcmp: with it inline the
@@ -395,20 +422,7 @@ dohash:;
     uintptr_t hash = strhash(h, key);
     struct bmap *b = readbucket(h, hash);
     prefetchbucket(h, b);
-    uint8_t top = map_tophash(hash);
-    do {
-        tophashes t = loadtophash(b);
-        const gort_string *keys = fastkeys(b);
-        for (__typeof__(matchtop(t, top)) m = matchtop(t, top); m; m &= m - 1) {
-            uintptr_t i = matchslot(m);
-            if ((matchexact || b->tophash[i] == top) && streq(keys[i], key))
-                return elemptr(h, b, i, sizeof(gort_string));
-        }
-        if (chainends(t))
-            return NULL;
-        b = map_overflow(h, b);
-    } while (b);
-    return NULL;
+    return strchain(h, b, map_tophash(hash), key, false);
 }
 
 /* A lookup of a key of at most 16 bytes in a map of more than one bucket,
@@ -425,22 +439,7 @@ static inline __attribute__((always_inline)) void *getstr_short(struct hmap *h, 
         readwrite();
     struct bmap *b = readbucket(h, hash);
     prefetchbucket(h, b);
-    uint8_t top = map_tophash(hash);
-    do {
-        tophashes t = loadtophash(b);
-        const gort_string *keys = fastkeys(b);
-        for (__typeof__(matchtop(t, top)) m = matchtop(t, top); m; m &= m - 1) {
-            uintptr_t i = matchslot(m);
-            const gort_string *k = &keys[i];
-            if ((matchexact || b->tophash[i] == top) && k->len == key.len &&
-                (k->str == key.str || shortbytesequal(k->str, key.str, (size_t)key.len)))
-                return elemptr(h, b, i, sizeof(gort_string));
-        }
-        if (chainends(t))
-            return NULL;
-        b = map_overflow(h, b);
-    } while (b);
-    return NULL;
+    return strchain(h, b, map_tophash(hash), key, true);
 }
 
 /* getstr_short with each engine's hash: gort_memhash_n hashes a short key
