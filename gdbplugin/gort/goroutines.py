@@ -161,7 +161,11 @@ def each_g():
     in the block of the one before, cur).  Uncached and streamed because
     fresh memory costs a page fault a page on this VM (~15 us): 100,000
     g's kept as tuples and their blocks kept in the cache were 90 MB, a
-    third of the time of listing them."""
+    third of the time of listing them.  g's that do not lie in allgs order
+    (a long-lived program's g's come from wherever malloc had room) would
+    make that one 64 KiB read per g: a block met again after another is
+    read through the cache (MEM.span) instead, so each block is read at
+    most twice, whatever the order."""
     base = MEM.word(layout.var_addr("gort_allgs"))
     n = MEM.word(layout.var_addr("gort_allglen"))
     limit = settings.max_elements()
@@ -177,6 +181,7 @@ def each_g():
     # parses arguments and was a quarter of this loop.
     new = tuple.__new__
     cur, cur_lo, cur_hi = None, 0, 0
+    streamed = set()             # blocks read uncached so far
     for i, p in enumerate(ptrs):
         if not p:
             yield _bad(p, "NULL entry %d in allgs" % i)
@@ -186,13 +191,14 @@ def each_g():
         else:
             lo = p - p % BLOCK
             try:
-                if p + size > lo + BLOCK:
-                    raise Corrupt("straddles")
+                if p + size > lo + BLOCK or lo in streamed:
+                    raise Corrupt("straddles a block or revisits one")
+                streamed.add(lo)
                 cur, cur_lo, cur_hi = MEM.exact(lo, BLOCK), lo, lo + BLOCK
                 gp = new(G, (p, None) + unpack(cur, p - lo))
             except Corrupt:
-                # A g across a block boundary, or next to an unreadable
-                # page: the careful, cached path.
+                # A g across a block boundary, next to an unreadable page
+                # or in a block met before: the careful, cached path.
                 cur, cur_lo, cur_hi = None, 0, 0
                 yield read_g(p)
                 continue
