@@ -554,7 +554,9 @@ def reason_text(gp, now):
 
 
 class Listing:
-    """The rows of `info goroutines`: one dict per goroutine."""
+    """Every goroutine (allgs), which m runs which, and "now": what the
+    commands that look at all goroutines at once share (info goroutines
+    -g, gort chans, gort defers all, gort waitgraph)."""
 
     def __init__(self):
         self.gs = allgs()
