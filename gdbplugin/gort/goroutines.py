@@ -601,14 +601,14 @@ def info_goroutines(args):
     if opts["g"]:
         L = Listing()
         rows = [(st, gp, reason) for st, gp, reason in _filtered(L.live(), L.now, opts)]
-        out = _header(L.estimate, rows) + _grouped(L, rows, opts)
+        out = _header(L.estimate, any(r[2] for r in rows)) + _grouped(L, rows, opts)
     else:
         out = _plain(opts)
     gdb.write("\n".join(out) + ("\n" if out else "No goroutines.\n"))
 
 
-def _header(estimate, rows):
-    if estimate and any(r[2] for r in rows):
+def _header(estimate, any_waiting):
+    if estimate and any_waiting:
         return ["(core file: wait times are relative to the most recently parked goroutine)"]
     return []
 
@@ -689,7 +689,7 @@ def _plain(opts):
     brackets = {key: reason_text(gp, now) for key, gp in pending.items()}
     if opts["r"]:
         rows = [r for r in rows if r[0] is None or opts["r"] in brackets[r[2]]]
-    out = _header(not live, [(0, 0, r[2]) for r in rows if r[0] is not None])
+    out = _header(not live, any(r[0] is not None and r[2] is not None for r in rows))
     width = len(str(max((r[0] for r in rows if r[0] is not None), default=1)))
     for r in rows:
         if r[0] is None:
