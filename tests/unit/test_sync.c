@@ -120,6 +120,33 @@ static int parked_body(int argc, char **argv)
 
 Test(sync, mutex_parked_waiter, .timeout = 30) { gt_run(parked_body); }
 
+/* A free mutex whose word is not 0: WOKEN set for a woken waiter that has
+ * not run yet (and waiters counted behind it).  Lock takes it in the fast
+ * path and leaves the flags to their owners; unlock wakes nobody, since the
+ * woken one will come (a wake here would find no sudog and die). */
+static gort_mutex fmu = GORT_MUTEX_INIT;
+static int flagged_body(int argc, char **argv)
+{
+    (void)argc; (void)argv;
+    fmu.state = MUTEX_WOKEN;
+    gort_mutex_lock(&fmu);
+    gt_assert_eq(fmu.state, MUTEX_WOKEN | MUTEX_LOCKED);
+    gt_assert_eq(fmu.owner, gort_goid());
+    gort_mutex_unlock(&fmu);
+    gt_assert_eq(fmu.state, MUTEX_WOKEN);
+
+    fmu.state = MUTEX_WOKEN + 2 * MUTEX_WAITER;
+    gort_mutex_lock(&fmu);
+    gt_assert_eq(fmu.state, MUTEX_WOKEN + 2 * MUTEX_WAITER + MUTEX_LOCKED);
+    gort_mutex_unlock(&fmu);
+    gt_assert_eq(fmu.state, MUTEX_WOKEN + 2 * MUTEX_WAITER);
+    gt_assert(fmu.waiters.first == NULL);
+    fmu.state = 0;
+    return 0;
+}
+
+Test(sync, mutex_flagged_but_free, .timeout = 30) { gt_run(flagged_body); }
+
 /* A goroutine that relocks at once must not shut a waiter out forever:
  * after 1 ms of waiting the waiter gets the mutex handed over. */
 static gort_mutex smu = GORT_MUTEX_INIT;
