@@ -44,6 +44,20 @@ import tempfile
 import time
 
 IMPLS = ["gort", "go", "glib", "C"]          # column order
+
+# Workloads that run on one thread in every implementation: the P=1 rows,
+# and these (no allocation in the timed loop, so no Go GC worker either).
+# Each rep pins their processes to one CPU, the next CPU in the next rep,
+# so every implementation runs on the same CPUs and the minimum compares
+# like with like.  On a VM one vCPU can be steadily slower than another
+# (here: iface_call 2.1 ns on CPU 0, 1.44 on CPU 1, both runtimes alike),
+# and a process landing on either by chance decided a row.  The rows with
+# more threads (P=2, the maps whose Go GC marks on other threads) stay
+# unpinned.
+ONE_THREAD = {"ctxswitch_asm", "ctxswitch_asm_jmp", "ctxswitch_asm_fpcsr",
+              "ctxswitch_ucontext", "ctxswitch_pcl", "iface_call",
+              "type_assert_concrete", "type_assert_iface", "closure_call",
+              "call_direct_noinline"}
 REFS = ["go", "glib", "C"]
 OPT_IN_AREAS = {"gdb"}                     # run only when --filter names them
 BIN_RE = re.compile(r"^(gort|go|glib)-(\w+)$")
@@ -182,8 +196,9 @@ def list_workloads(path):
     return out
 
 
-def run_one(path, name, procs, timeout, use_time):
-    """Run one workload; returns a dict with metrics, rss_kb, error."""
+def run_one(path, name, procs, timeout, use_time, cpu=None):
+    """Run one workload (pinned to cpu unless None); returns a dict with
+    metrics, rss_kb, error."""
     env = dict(os.environ)
     env.pop("GOMAXPROCS", None)
     env.pop("GORTMAXPROCS", None)
@@ -198,8 +213,9 @@ def run_one(path, name, procs, timeout, use_time):
         os.close(fd)
         cmd = ["/usr/bin/time", "-v", "-o", tf] + cmd
     try:
+        pin = None if cpu is None else (lambda: os.sched_setaffinity(0, {cpu}))
         p = subprocess.run(cmd, capture_output=True, text=True, env=env,
-                           timeout=timeout)
+                           timeout=timeout, preexec_fn=pin)
         if p.returncode != 0:
             res["error"] = "exit %d: %s" % (p.returncode, reason(p.stderr))
         for line in p.stdout.splitlines():
@@ -310,12 +326,15 @@ def main():
     nruns = a.reps * sum(len(v) for v in jobs.values())
     done = 0
     t_start = time.time()
+    cpus = sorted(os.sched_getaffinity(0))
     for rep in range(a.reps):
         for ki, key in enumerate(keys):
             impls = jobs[key]
             shift = (rep + ki) % len(impls)
+            one = key[1] == "1" or key[0] in ONE_THREAD
+            cpu = cpus[rep % len(cpus)] if one and not a.smoke else None
             for impl, area, path in impls[shift:] + impls[:shift]:
-                r = run_one(path, key[0], key[1], a.timeout, use_time)
+                r = run_one(path, key[0], key[1], a.timeout, use_time, cpu)
                 results.setdefault((key[0], key[1], impl), []).append(r)
                 done += 1
                 status = r["error"] or " ".join(

@@ -18,8 +18,11 @@
  * special first-entry path.
  *
  * [p1] rows: when GOMAXPROCS=1 is in the environment (the harness sets it
- * for a p1 row) the whole process is pinned to CPU 0, which is what
- * WORKLOADS.md means by [p1] for threads.
+ * for a p1 row) the whole process is pinned to one CPU, which is what
+ * WORKLOADS.md means by [p1] for threads.  It names CPU 0; we take the
+ * first CPU the process may use, which is CPU 0 run by hand and the CPU of
+ * the rep under bench/run.py (which pins every implementation's P=1 runs
+ * to the same CPUs: see ONE_THREAD there).
  *
  * ctxswitch_pcl is built only when libpcl's header is present (HAVE_PCL,
  * set by bench/build.mk); without it the row is absent from -list and the
@@ -386,14 +389,22 @@ static const struct workload floors[] = {
     { "call_direct_noinline", "-", w_call_direct },
 };
 
-/* Pin to CPU 0 for a [p1] run (see the top of this file). */
+/* Pin to one CPU for a [p1] run (see the top of this file): the first
+ * the process may use, so that bench/run.py's choice of CPU stands. */
 static int run_floor(int argc, char **argv, const struct workload *w)
 {
     const char *p = getenv("GOMAXPROCS");
     if (p && strcmp(p, "1") == 0) {
         cpu_set_t set;
+        if (sched_getaffinity(0, sizeof set, &set) != 0) {
+            perror("floors: sched_getaffinity");
+            return 1;
+        }
+        int first = 0;
+        while (first < CPU_SETSIZE && !CPU_ISSET(first, &set))
+            first++;
         CPU_ZERO(&set);
-        CPU_SET(0, &set);
+        CPU_SET(first, &set);
         if (sched_setaffinity(0, sizeof set, &set) != 0) {
             perror("floors: sched_setaffinity");
             return 1;
