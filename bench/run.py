@@ -52,8 +52,10 @@ IMPLS = ["gort", "go", "glib", "C"]          # column order
 # like with like.  On a VM one vCPU can be steadily slower than another
 # (here: iface_call 2.1 ns on CPU 0, 1.44 on CPU 1, both runtimes alike),
 # and a process landing on either by chance decided a row.  The rows with
-# more threads (P=2, the maps whose Go GC marks on other threads) stay
-# unpinned.
+# more threads stay unpinned: P=2, and Go's map rows, whose collector
+# marks on other threads.  gort's and GLib's map rows are one thread, and
+# pinned like the others.
+ONE_THREAD_AREAS = {("gort", "map"), ("glib", "map")}
 ONE_THREAD = {"ctxswitch_asm", "ctxswitch_asm_jmp", "ctxswitch_asm_fpcsr",
               "ctxswitch_ucontext", "ctxswitch_pcl", "iface_call",
               "type_assert_concrete", "type_assert_iface", "closure_call",
@@ -331,9 +333,10 @@ def main():
         for ki, key in enumerate(keys):
             impls = jobs[key]
             shift = (rep + ki) % len(impls)
-            one = key[1] == "1" or key[0] in ONE_THREAD
-            cpu = cpus[rep % len(cpus)] if one and not a.smoke else None
             for impl, area, path in impls[shift:] + impls[:shift]:
+                one = (key[1] == "1" or key[0] in ONE_THREAD or
+                       (impl, area) in ONE_THREAD_AREAS)
+                cpu = cpus[rep % len(cpus)] if one and not a.smoke else None
                 r = run_one(path, key[0], key[1], a.timeout, use_time, cpu)
                 results.setdefault((key[0], key[1], impl), []).append(r)
                 done += 1
