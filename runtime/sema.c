@@ -10,11 +10,12 @@
  *                            unlock need not wake another
  *     bit 2  MUTEX_STARVING  ownership is handed to the oldest waiter
  *     3..31  waiters         goroutines parked (or about to park) on it
- * Lock is one CAS 0 -> LOCKED when free; unlock one atomic subtraction that
- * leaves 0 when nobody waits.  Only the contended paths go further:
+ * Lock of a free mutex is a load and one CAS that adds LOCKED; unlock one
+ * atomic subtraction that leaves 0 when nobody waits (or only WOKEN: the
+ * woken goroutine will come).  Only the contended paths go further:
  *   - lock spins (SPIN_ROUNDS of SPIN_PAUSES pause instructions, see
- *     below) while the holder runs on another worker,
- *     since a critical section is usually shorter than a park; then it
+ *     below) while the holder runs on another worker, since a critical
+ *     section is usually shorter than a park; then it
  *     takes mu->lock (the word guarding the waiters list), adds itself to
  *     the waiter count and queues a sudog (obj = mu, reason "mutex") in one
  *     step under that lock, and parks;
