@@ -1021,6 +1021,31 @@ static inline unsigned itoccupied(const struct bmap *b, unsigned off)
 /* itslots[1] and [2] for the bucket after b, which is bucket `next` of
  * the array (it->bucket: the next one to read), b the first of its
  * chain.  Not past the end (next == 0 after a wrap), nor the start. */
+/* Return slot offi of b, the i-th in iteration order: where its key and
+ * elem live (through the pointer when stored indirectly), kept in it and
+ * stored through key and elem when given.  Both next paths end here. */
+static inline __attribute__((always_inline)) bool itreturn(struct hiter *it,
+        const struct maptype *t, struct bmap *b, uintptr_t offi, unsigned i,
+        void **key, void **elem)
+{
+    void *k = (char *)b + t->keyoff + offi * t->keysize;
+    void *e = (char *)b + t->elemoff + offi * t->elemsize;
+    if (__builtin_expect(t->indirectkey | t->indirectelem, 0)) {
+        if (t->indirectkey)
+            k = *(void **)k;
+        if (t->indirectelem)
+            e = *(void **)e;
+    }
+    it->key = k;
+    it->elem = e;
+    it->i = (uint8_t)(i + 1);
+    if (key)
+        *key = k;
+    if (elem)
+        *elem = e;
+    return true;
+}
+
 static inline void itreadahead(struct hiter *it, const struct hmap *h, struct bmap *b,
                                uintptr_t next)
 {
@@ -1064,24 +1089,8 @@ bool gort_map_next(gort_map_iter *iter, void **key, void **elem)
     uintptr_t offi = (i + it->offset) & (bucketCnt - 1);
     if (__builtin_expect(b->tophash[offi] < minTopHash, 0))
         return itnextbucket(it, key, elem);   /* deleted since: read the bucket again */
-    const struct maptype *t = h->type;
-    void *k = (char *)b + t->keyoff + offi * t->keysize;
-    void *e = (char *)b + t->elemoff + offi * t->elemsize;
-    if (__builtin_expect(t->indirectkey | t->indirectelem, 0)) {
-        if (t->indirectkey)
-            k = *(void **)k;
-        if (t->indirectelem)
-            e = *(void **)e;
-    }
     st[0] = (uint8_t)(rem & (rem - 1));
-    it->key = k;
-    it->elem = e;
-    it->i = (uint8_t)(i + 1);
-    if (key)
-        *key = k;
-    if (elem)
-        *elem = e;
-    return true;
+    return itreturn(it, h->type, b, offi, i, key, elem);
 }
 
 __attribute__((noinline)) static bool itnextbucket(struct hiter *it, void **key, void **elem)
@@ -1099,12 +1108,6 @@ __attribute__((noinline)) static bool itnextbucket(struct hiter *it, void **key,
             if (occ) {
                 i = (unsigned)__builtin_ctz(occ);
                 uintptr_t offi = (i + off) & (bucketCnt - 1);
-                void *k = (char *)b + t->keyoff + offi * t->keysize;
-                void *e = (char *)b + t->elemoff + offi * t->elemsize;
-                if (t->indirectkey)
-                    k = *(void **)k;
-                if (t->indirectelem)
-                    e = *(void **)e;
                 uintptr_t next = it->bucket;
                 uintptr_t cur = (next ? next : (uintptr_t)1 << it->B) - 1;
                 itslots(it)[0] = (uint8_t)(occ & (occ - 1));
@@ -1112,15 +1115,8 @@ __attribute__((noinline)) static bool itnextbucket(struct hiter *it, void **key,
                     itreadahead(it, h, b, next);
                 else
                     itslots(it)[2] = 0;   /* an overflow bucket */
-                it->key = k;
-                it->elem = e;
                 it->bptr = b;
-                it->i = (uint8_t)(i + 1);
-                if (key)
-                    *key = k;
-                if (elem)
-                    *elem = e;
-                return true;
+                return itreturn(it, t, b, offi, i, key, elem);
             }
             b = map_overflow(h, b);
             i = 0;
