@@ -339,18 +339,23 @@ static void set_g(struct hmap *m, int64_t i) { struct key12 k = { (int32_t)i, 7,
 static bool del_g(struct hmap *m, int64_t i) { struct key12 k = { (int32_t)i, 7, -1 }; return gort_map_delete(m, &k); }
 static int64_t key_g(const void *k) { return ((const struct key12 *)k)->a; }
 
-Test(map, iterate_while_growing_int64)
-{
-    iterate_while_growing(gort_map_new(&gort_type_int64, &gort_type_int64, 0), set_i, del_i, key_i);
-}
-Test(map, iterate_while_growing_string)
-{
-    iterate_while_growing(gort_map_new(&gort_type_string, &gort_type_int64, 0), set_s, del_s, key_s);
-}
-Test(map, iterate_while_growing_struct)
-{
-    iterate_while_growing(gort_map_new(&maptest_key12, &gort_type_int64, 0), set_g, del_g, key_g);
-}
+/* An iteration scenario run with each kind of key: the word and string
+ * fast paths and the generic one (a struct), on a map made with hint. */
+#define ITER_TEST_EACH_KEY(scenario, hint)                                            \
+    Test(map, scenario##_int64)                                                       \
+    {                                                                                 \
+        scenario(gort_map_new(&gort_type_int64, &gort_type_int64, hint), set_i, del_i, key_i); \
+    }                                                                                 \
+    Test(map, scenario##_string)                                                      \
+    {                                                                                 \
+        scenario(gort_map_new(&gort_type_string, &gort_type_int64, hint), set_s, del_s, key_s); \
+    }                                                                                 \
+    Test(map, scenario##_struct)                                                      \
+    {                                                                                 \
+        scenario(gort_map_new(&maptest_key12, &gort_type_int64, hint), set_g, del_g, key_g); \
+    }
+
+ITER_TEST_EACH_KEY(iterate_while_growing, 0)
 
 /* Deletions and re-insertions while iterating a map that does not grow:
  * the iterator's usual case, which returns the slots it found occupied
@@ -406,18 +411,7 @@ static void iterate_delete_nogrow(struct hmap *m, void (*setk)(struct hmap *, in
     gort_map_free(m);
 }
 
-Test(map, iterate_delete_nogrow_int64)
-{
-    iterate_delete_nogrow(gort_map_new(&gort_type_int64, &gort_type_int64, 80), set_i, del_i, key_i);
-}
-Test(map, iterate_delete_nogrow_string)
-{
-    iterate_delete_nogrow(gort_map_new(&gort_type_string, &gort_type_int64, 80), set_s, del_s, key_s);
-}
-Test(map, iterate_delete_nogrow_struct)
-{
-    iterate_delete_nogrow(gort_map_new(&maptest_key12, &gort_type_int64, 80), set_g, del_g, key_g);
-}
+ITER_TEST_EACH_KEY(iterate_delete_nogrow, 80)
 
 /* Go's TestBigItems: keys and values over 128 bytes are stored indirectly. */
 struct big { char s[256]; };
