@@ -138,6 +138,13 @@ struct hmap {
      * extra.nextOverflow): [nextoverflow, endoverflow) are still free. */
     struct bmap         *nextoverflow;
     struct bmap         *endoverflow;
+    /* String-keyed maps: one byte per slot of each of the 2^B buckets
+     * (not of overflow buckets), after the array's buckets: the hash bits
+     * the next grows will need, so that a grow moves the entry without
+     * reading its key's bytes again (map.c, "Hash bits").  NULL for maps
+     * of other keys. */
+    uint8_t             *hashbits;     /* of buckets */
+    uint8_t             *oldhashbits;  /* of oldbuckets */
     struct maptype       mtype;       /* the type, when the map made its own */
 };
 
@@ -171,6 +178,15 @@ static inline uint8_t map_tophash(uintptr_t hash)
      * mispredicted about as often, and a misprediction discards the
      * lookups the CPU had started after this one. */
     return (uint8_t)(top + (top < minTopHash ? minTopHash : 0));
+}
+/* A slot's hash bits in an array of 2^B buckets: bits B..B+6 of its
+ * hash below a marker bit, so the byte says how many bits it still holds
+ * (the position of its highest set bit).  A byte of 1 holds none: the
+ * grow that needs a bit rehashes the key. */
+enum { hashbitsNone = 1 };
+static inline uint8_t map_hashbits(uintptr_t hash, uint8_t B)
+{
+    return (uint8_t)(0x80 | ((hash >> B) & 0x7f));
 }
 static inline bool map_isempty(uint8_t x) { return x <= emptyOne; }
 static inline bool map_evacuated(const struct bmap *b)

@@ -469,7 +469,7 @@ again:;
     __builtin_prefetch(map_bucket(h, h->buckets, bucket), 1);
     if (map_growing(h))
         map_growwork(h, bucket);
-    struct bmap *b = map_bucket(h, h->buckets, bucket);
+    struct bmap *b0 = map_bucket(h, h->buckets, bucket), *b = b0;
     uint8_t top = map_tophash(hash);
     uint64_t pat = LSB * top;
     insertb = NULL;
@@ -508,6 +508,8 @@ again:;
     }
     insertb->tophash[inserti] = top;
     ((gort_string *)fastkeys(insertb))[inserti] = key;
+    if (insertb == b0)
+        h->hashbits[bucket * bucketCnt + inserti] = map_hashbits(hash, h->B);
     if (h->indirectelem)
         *(void **)map_elem(h, insertb, inserti) = gort_calloc(1, h->type->elem->size);
     h->count++;

@@ -146,7 +146,7 @@ Test(map_crash, declare_mismatched_types)
 
 /* The invariant checker catches a corrupt map (a test that it can fail):
  * a wrong count, a tophash byte that is not its key's, an evacuation mark
- * in a map that is not growing. */
+ * in a map that is not growing, hash bits that are not the key's. */
 static struct hmap *checked_map(void)
 {
     struct hmap *m = gort_map_new(&gort_type_int64, &gort_type_int64, 0);
@@ -178,6 +178,31 @@ static void corrupt_tophash(void)
     *t = *t < 255 ? *t + 1 : *t - 1;
     gort_map_check(m);
 }
+/* A string-keyed map's hash bits that are not its key's: a grow would
+ * move the entry to the wrong half.  The lowest bit of the first live
+ * slot, in a first bucket (where bits are kept), that still holds one. */
+static void corrupt_hashbits(void)
+{
+    static char names[500][8];
+    struct hmap *m = gort_map_new(&gort_type_string, &gort_type_int64, 0);
+    for (int64_t i = 0; i < 500; i++) {
+        snprintf(names[i], sizeof names[i], "k%d", (int)i);
+        gort_string k = gort_string_from(names[i]);
+        gort_map_set(m, &k, &i);
+    }
+    gort_map_check(m);
+    for (uintptr_t i = 0; i < ((uintptr_t)1 << m->B); i++) {
+        struct bmap *b = map_bucket(m, m->buckets, i);
+        for (int j = 0; j < bucketCnt; j++) {
+            uint8_t *bits = &m->hashbits[i * bucketCnt + (uintptr_t)j];
+            if (b->tophash[j] >= minTopHash && *bits > hashbitsNone) {
+                *bits ^= 1;
+                gort_map_check(m);
+                return;
+            }
+        }
+    }
+}
 static void corrupt_mark(void)
 {
     struct hmap *m = checked_map();
@@ -191,6 +216,8 @@ Test(map_crash, checker_finds_corruption)
     expect_fatal(corrupt_tophash, "fatal error: gort_map_check: bucket ");
     expect_fatal(corrupt_tophash, ", key's is ");
     expect_fatal(corrupt_mark, "evacuation mark 2 in a bucket not evacuated");
+    expect_fatal(corrupt_hashbits, "fatal error: gort_map_check: bucket ");
+    expect_fatal(corrupt_hashbits, ": hash bits 0x");
 }
 
 #ifndef GORT_SANITIZER
