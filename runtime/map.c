@@ -51,7 +51,7 @@
  * its next bit.  A string key's bytes live outside the bucket, so in
  * bucket order each rehash is a random access, a cache miss in a large
  * map: 1.7 million of them over the grows of a map of 10^6 entries, and
- * they cost about 15% of its inserts even when prefetched (measured by
+ * they cost about 13% of its inserts even when prefetched (measured by
  * moving entries without reading keys, a scratch build).  So a string-
  * keyed array keeps, after its buckets and outside the layout debuggers
  * read, one byte per slot of its 2^B first buckets: the hash's bits B..B+6
