@@ -54,7 +54,9 @@ uint64_t  gort_rand64(void);
 /* The per-process random key every hash mixes in (Go's aeskeysched /
  * hashkey), filled from getrandom(2) before main. */
 extern uint64_t gort_hashkey[8];
-/* 1 when the AES-NI hash is in use (the CPU has it), else 0. */
+/* 1 when the AES-NI hash is in use (the CPU has it), else 0.  Set before
+ * main and not changed while a map exists: a map's lookup is bound to
+ * the engine when it is made or grows (map_setlookup). */
 extern int gort_useaeshash;
 
 /* The word hashes inline (alg.c explains the mix).  The map fast paths

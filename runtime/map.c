@@ -308,6 +308,7 @@ struct hmap *gort__map_new_named(const char *call, const struct rtype *key,
     while (overloadfactor(hint, B))
         B++;
     h->B = B;
+    map_setlookup(h);
     /* Like Go, an empty map with no hint gets its first bucket on the
      * first write: maps that stay empty cost one hmap. */
     if (B > 0)
@@ -488,6 +489,7 @@ void map_hashgrow(struct hmap *h)
     h->oldhashbits = h->hashbits;
     h->buckets = map_newarray(h, h->B + bigger);
     h->B += bigger;
+    map_setlookup(h);
     h->nevacuate = 0;
     h->noverflow = 0;
     map_setflags(h, f);

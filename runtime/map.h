@@ -145,6 +145,8 @@ struct hmap {
      * of other keys. */
     uint8_t             *hashbits;     /* of buckets */
     uint8_t             *oldhashbits;  /* of oldbuckets */
+    /* gort_map_get's lookup for this map's keys and B (map_setlookup). */
+    void              *(*get)(struct hmap *h, const void *key);
     struct maptype       mtype;       /* the type, when the map made its own */
 };
 
@@ -234,6 +236,8 @@ struct bmap *map_newoverflow(struct hmap *h, struct bmap *b);
 void         map_deleted(struct hmap *h, struct bmap *b, struct bmap *borig, uintptr_t i);
 void         map_retire(struct hmap *h, void *p);
 _Noreturn void map_concurrent_writes(void);
+/* Sets hmap.get (map_fast.c): at creation and whenever B changes. */
+void         map_setlookup(struct hmap *h);
 
 /* The docheck invariant checker (map.c): fatal on the first violation. */
 void gort_map_check(const struct hmap *h);

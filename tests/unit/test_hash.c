@@ -169,8 +169,9 @@ Test(hash, word_avalanche)
     check_avalanche(hWord32, 4, "gort_hash_u32");
 }
 
-/* The byte hash with both engines.  gort_useaeshash is read on every call
- * and this test runs in a process of its own, so switching it is safe. */
+/* The byte hash with both engines.  gort_memhash_n reads gort_useaeshash
+ * on every call, and this test runs in a process of its own with no map
+ * (maps bind their lookup to the engine), so switching it is safe. */
 static void bytes_both_engines(void (*check)(const char *what))
 {
     int saved = gort_useaeshash;
