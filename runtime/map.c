@@ -567,22 +567,24 @@ static void evacuate(struct hmap *h, uintptr_t oldbucket)
                  * array: one bit fewer after a doubling (this grow uses
                  * it), the same after a same-size grow. */
                 uint8_t have = bits ? bits[i] : hashbitsNone, keep = have;
-                if (!samesize && have > hashbitsNone) {
-                    usey = have & 1;
-                    keep = have >> 1;
-                } else if (!samesize) {
-                    uintptr_t hash = map_hash(h, k2);
-                    keep = map_hashbits(hash, h->B);
-                    if (!h->type->reflexivekey && !keyequal(h, k2, k2)) {
-                        /* NaN: its hash is random, so it cannot tell where
-                         * it goes; the low bit of the old tophash does (the
-                         * iterator uses the same rule), and a fresh random
-                         * tophash keeps NaNs spread. */
-                        usey = top & 1;
-                        top = map_tophash(hash);
-                        keep = hashbitsNone;
-                    } else if (hash & newbit) {
-                        usey = 1;
+                if (!samesize) {
+                    if (have > hashbitsNone) {
+                        usey = have & 1;
+                        keep = have >> 1;
+                    } else {
+                        uintptr_t hash = map_hash(h, k2);
+                        keep = map_hashbits(hash, h->B);
+                        if (!h->type->reflexivekey && !keyequal(h, k2, k2)) {
+                            /* NaN: its hash is random, so it cannot tell
+                             * where it goes; the low bit of the old tophash
+                             * does (the iterator uses the same rule), and a
+                             * fresh random tophash keeps NaNs spread. */
+                            usey = top & 1;
+                            top = map_tophash(hash);
+                            keep = hashbitsNone;
+                        } else if (hash & newbit) {
+                            usey = 1;
+                        }
                     }
                 }
                 b->tophash[i] = evacuatedX + usey;
@@ -1102,6 +1104,20 @@ static inline __attribute__((always_inline)) bool itreturn(struct hiter *it,
     return true;
 }
 
+/* The bucket of window bit s: the window's last bucket is hiter.bptr. */
+static inline struct bmap *itwindowbucket(const struct hiter *it, const struct hmap *h,
+                                          unsigned s)
+{
+    return (struct bmap *)((char *)it->bptr -
+                           (size_t)(bucketCnt - 1 - (s >> 3)) * h->bucketsize);
+}
+
+/* The index of the bucket before hiter.bucket (the last one read). */
+static inline uintptr_t itlastbucket(const struct hiter *it)
+{
+    return (it->bucket ? it->bucket : (uintptr_t)1 << it->B) - 1;
+}
+
 /* Read the window that starts at bucket b, bucket idx of the array and
  * the first of its chain, whose slots still to return are occ (rotated). */
 static void itfill(struct hiter *it, const struct hmap *h, struct bmap *b, uintptr_t idx,
@@ -1137,15 +1153,13 @@ static void itflush(struct hiter *it, const struct hmap *h)
     if (!w)
         return;
     unsigned s = (unsigned)__builtin_ctzll(w), back = bucketCnt - 1 - (s >> 3);
-    it->bptr = (char *)it->bptr - (size_t)back * h->bucketsize;
-    it->i = (uint8_t)(s & (bucketCnt - 1));
     /* The bucket after it.  If the window ended at the array's end,
      * wrapped stays set: only the test for the iteration's end reads it,
      * and that cannot be met before the end is passed. */
-    if (back) {
-        uintptr_t last = (it->bucket ? it->bucket : (uintptr_t)1 << it->B) - 1;
-        it->bucket = last - back + 1;
-    }
+    if (back)
+        it->bucket = itlastbucket(it) - back + 1;
+    it->bptr = itwindowbucket(it, h, s);
+    it->i = (uint8_t)(s & (bucketCnt - 1));
     itsetwindow(it, 0);
 }
 
@@ -1162,8 +1176,7 @@ bool gort_map_next(gort_map_iter *iter, void **key, void **elem)
     uint64_t w = itwindow(it);
     while (w) {
         unsigned s = (unsigned)__builtin_ctzll(w);
-        struct bmap *b = (struct bmap *)((char *)it->bptr -
-                                         (size_t)(bucketCnt - 1 - (s >> 3)) * h->bucketsize);
+        struct bmap *b = itwindowbucket(it, h, s);
         uintptr_t offi = ((s & (bucketCnt - 1)) + it->offset) & (bucketCnt - 1);
         w &= w - 1;
         itsetwindow(it, w);
@@ -1193,8 +1206,7 @@ __attribute__((noinline)) static bool itnextbucket(struct hiter *it, void **key,
                 i = (unsigned)__builtin_ctz(occ);
                 uintptr_t offi = (i + off) & (bucketCnt - 1);
                 if (first) {
-                    uintptr_t idx = (it->bucket ? it->bucket : (uintptr_t)1 << it->B) - 1;
-                    itfill(it, h, b, idx, occ & (occ - 1));
+                    itfill(it, h, b, itlastbucket(it), occ & (occ - 1));
                 } else {
                     /* An overflow bucket: a slot a call, from bptr and i. */
                     it->bptr = b;

@@ -142,7 +142,8 @@ struct hmap {
      * (not of overflow buckets), after the array's buckets: the hash bits
      * the next grows will need, so that a grow moves the entry without
      * reading its key's bytes again (map.c, "Hash bits").  NULL for maps
-     * of other keys. */
+     * of other keys.  Both pointers are derivable from the arrays and B;
+     * they are kept so the insert path need not compute them. */
     uint8_t             *hashbits;     /* of buckets */
     uint8_t             *oldhashbits;  /* of oldbuckets */
     /* gort_map_get's lookup for this map's keys and B (map_setlookup). */
